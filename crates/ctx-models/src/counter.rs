@@ -1,0 +1,123 @@
+//! Adaptive probability counters.
+//!
+//! A counter is one `u32`: a 22-bit probability that the next bit is 1 in the high bits and
+//! a 10-bit count `n` in the low bits. Learning a bit moves the probability towards it by
+//! `1 / (n + 1.5)` — an exact running frequency while `n` is small — and `n` grows up to a
+//! `limit`, after which the counter keeps adapting at rate `1 / (limit + 1.5)`. A low limit
+//! tracks non-stationary data; a high one averages.
+
+/// A fresh counter: probability 1/2, count 0.
+pub const COUNTER_INIT: u32 = 1 << 31;
+
+/// The largest usable count limit.
+pub const MAX_LIMIT: u32 = 1023;
+
+const RECIP: [u32; 1024] = {
+    let mut t = [0u32; 1024];
+    let mut n = 0;
+    while n < 1024 {
+        // 65536 / (n + 1.5)
+        t[n] = (65536 * 2 / (2 * n as u32 + 3)) as u32;
+        n += 1;
+    }
+    t
+};
+
+/// The counter's probability of a 1, 12-bit.
+#[inline(always)]
+pub fn counter_p12(c: u32) -> i32 {
+    (c >> 20) as i32
+}
+
+/// The counter's probability of a 1, 16-bit.
+#[inline(always)]
+pub fn counter_p16(c: u32) -> i32 {
+    (c >> 16) as i32
+}
+
+/// How many bits the counter has learnt, saturated at its limit.
+#[inline(always)]
+pub fn counter_count(c: u32) -> u32 {
+    c & 1023
+}
+
+/// Learns `bit`; `limit` (at most [`MAX_LIMIT`]) caps the count.
+#[inline(always)]
+pub fn counter_update(c: &mut u32, bit: bool, limit: u32) {
+    let n = *c & 1023;
+    let p = (*c >> 10) as i64;
+    let target = if bit { (1i64 << 22) - 1 } else { 0 };
+    let p = p + (((target - p) * RECIP[n as usize] as i64) >> 16);
+    let n = if n < limit { n + 1 } else { limit.min(MAX_LIMIT) };
+    *c = ((p as u32) << 10) | n;
+}
+
+/// A table of counters indexed directly by a small context (adaptive "state map").
+#[derive(Debug, Clone)]
+pub struct AdaptiveMap {
+    t: Vec<u32>,
+    limit: u32,
+    idx: usize,
+}
+
+impl AdaptiveMap {
+    /// `n` counters starting at 1/2, with count limit `limit`.
+    pub fn new(n: usize, limit: u32) -> Self {
+        Self {
+            t: vec![COUNTER_INIT; n.max(1)],
+            limit: limit.min(MAX_LIMIT),
+            idx: 0,
+        }
+    }
+
+    /// The 12-bit probability under context `cx` (taken modulo the table size); remembers
+    /// `cx` for [`update`](Self::update).
+    #[inline]
+    pub fn p(&mut self, cx: usize) -> i32 {
+        self.idx = cx % self.t.len();
+        counter_p12(self.t[self.idx])
+    }
+
+    /// Learns `bit` in the context of the last [`p`](Self::p).
+    #[inline]
+    pub fn update(&mut self, bit: bool) {
+        counter_update(&mut self.t[self.idx], bit, self.limit);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_frequencies_then_adapts() {
+        let mut c = COUNTER_INIT;
+        for i in 0..30 {
+            counter_update(&mut c, i % 3 == 0, 1023);
+        }
+        // 10 ones of 30: close to 1/3.
+        let p = counter_p12(c);
+        assert!((p - 1365).abs() < 80, "{p}");
+        assert_eq!(counter_count(c), 30);
+        // With a low limit, a run of zeros pulls it down fast.
+        let mut d = c & !1023 | 4;
+        for _ in 0..20 {
+            counter_update(&mut d, false, 4);
+        }
+        assert!(counter_p12(d) < 50);
+        assert_eq!(counter_count(d), 4);
+    }
+
+    #[test]
+    fn never_leaves_the_unit_interval() {
+        let mut c = COUNTER_INIT;
+        for _ in 0..10_000 {
+            counter_update(&mut c, true, 0);
+        }
+        assert!(counter_p16(c) <= 65535);
+        for _ in 0..10_000 {
+            counter_update(&mut c, false, 0);
+        }
+        assert!(counter_p16(c) >= 0);
+    }
+}

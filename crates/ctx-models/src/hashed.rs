@@ -1,0 +1,243 @@
+//! Hashed context tables and the order-N model.
+//!
+//! A context (a hash of some bytes) predicts the 8 bits of the next byte. Its counters live
+//! in a *bucket* of 16 `u32`s — one 64-byte cache line — that serves one nibble: slot 0
+//! holds a 16-bit checksum and a 16-bit priority, slots 1‥15 the counters of the nibble's
+//! 15 tree nodes. Each byte touches two buckets (high nibble, then low nibble under the
+//! high one), found by probing three neighbours for the checksum; on a miss the
+//! lowest-priority neighbour is reset and taken, and the others age.
+
+use crate::counter::{COUNTER_INIT, counter_p12, counter_update};
+use crate::{ContextModel, History, Inputs, stretch};
+
+/// Mixes a 64-bit value (the finaliser of SplitMix64); used to hash contexts.
+#[inline(always)]
+pub fn hash64(mut x: u64) -> u64 {
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// Combines a running hash with one more value.
+#[inline(always)]
+pub fn hash_combine(h: u64, v: u64) -> u64 {
+    hash64(h.rotate_left(23) ^ v.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+}
+
+type Bucket = [u32; 16];
+
+const EMPTY: Bucket = {
+    let mut b = [COUNTER_INIT; 16];
+    b[0] = 0;
+    b
+};
+
+/// A table of nibble buckets addressed by context hashes.
+#[derive(Debug, Clone)]
+pub struct ContextTable {
+    buckets: Vec<Bucket>,
+    mask: usize,
+}
+
+impl ContextTable {
+    /// A table of `2^bits` buckets (64 bytes each); `bits` is clamped to `2..=26`.
+    pub fn new(bits: u32) -> Self {
+        let n = 1usize << bits.clamp(2, 26);
+        Self {
+            buckets: vec![EMPTY; n],
+            mask: n - 1,
+        }
+    }
+
+    /// Memory used, in bytes.
+    pub fn memory(&self) -> usize {
+        self.buckets.len() * std::mem::size_of::<Bucket>()
+    }
+
+    /// The bucket for `hash`: found by checksum among three neighbours, or claimed.
+    #[inline]
+    pub fn find(&mut self, hash: u64) -> usize {
+        let check = (hash >> 48) as u32 | 1; // never 0, which marks an empty bucket
+        let base = hash as usize & self.mask;
+        let cand = [base, base ^ 1, base ^ 2];
+        for &i in &cand {
+            let b = &mut self.buckets[i];
+            if b[0] & 0xffff == check {
+                if b[0] < 0xffff_0000 {
+                    b[0] += 1 << 16;
+                }
+                return i;
+            }
+        }
+        let mut victim = cand[0];
+        for &i in &cand[1..] {
+            if self.buckets[i][0] >> 16 < self.buckets[victim][0] >> 16 {
+                victim = i;
+            }
+        }
+        for &i in &cand {
+            if i != victim {
+                let b = &mut self.buckets[i][0];
+                *b = ((*b >> 17) << 16) | (*b & 0xffff);
+            }
+        }
+        self.buckets[victim] = EMPTY;
+        self.buckets[victim][0] = check | (1 << 16);
+        victim
+    }
+
+    /// The counter at `slot` (1‥15) of bucket `b`.
+    #[inline(always)]
+    pub fn counter(&self, b: usize, slot: usize) -> u32 {
+        self.buckets[b][slot]
+    }
+
+    /// Mutable access to the counter at `slot` of bucket `b`.
+    #[inline(always)]
+    pub fn counter_mut(&mut self, b: usize, slot: usize) -> &mut u32 {
+        &mut self.buckets[b][slot]
+    }
+}
+
+/// The node index (1‥15) inside the current nibble for partial byte `c0` at `bit_pos`.
+#[inline(always)]
+fn nibble_slot(c0: u32, bit_pos: u32) -> usize {
+    if bit_pos < 4 {
+        c0 as usize
+    } else {
+        (c0 as usize & ((1 << (bit_pos - 4)) - 1)) | (1 << (bit_pos - 4))
+    }
+}
+
+/// One hashed context: a byte-level hash set at byte boundaries, counters per bit.
+///
+/// The building block of [`OrderN`], [`WordModel`](crate::WordModel) and
+/// [`SparseModel`](crate::SparseModel): they differ only in the bytes they hash.
+#[derive(Debug, Clone)]
+pub struct HashedContext {
+    table: ContextTable,
+    limit: u32,
+    hash: u64,
+    bucket: usize,
+    slot: usize,
+}
+
+impl HashedContext {
+    /// A context over `2^table_bits` buckets with count limit `limit` for its counters.
+    pub fn new(table_bits: u32, limit: u32) -> Self {
+        Self {
+            table: ContextTable::new(table_bits),
+            limit,
+            hash: 0,
+            bucket: 0,
+            slot: 1,
+        }
+    }
+
+    /// Memory used, in bytes.
+    pub fn memory(&self) -> usize {
+        self.table.memory()
+    }
+
+    /// Sets the context for the next byte (call at a byte boundary, before predicting).
+    #[inline]
+    pub fn set_context(&mut self, hash: u64) {
+        self.hash = hash;
+        self.bucket = self.table.find(hash);
+    }
+
+    /// The counter for the next bit; moves to the low-nibble bucket when `bit_pos` is 4.
+    #[inline]
+    pub fn counter(&mut self, h: &History) -> u32 {
+        if h.bit_pos() == 4 {
+            self.bucket = self.table.find(hash_combine(self.hash, h.c0() as u64));
+        }
+        self.slot = nibble_slot(h.c0(), h.bit_pos());
+        self.table.counter(self.bucket, self.slot)
+    }
+
+    /// Adds the two mixer inputs of counter `c`: the stretched probability, and the same
+    /// scaled by confidence (how many bits the counter has seen), so that the mixer can
+    /// trust well-seen contexts more.
+    #[inline(always)]
+    pub fn add_inputs(c: u32, x: &mut Inputs) {
+        let st = stretch(counter_p12(c));
+        let n = (c & 1023).min(31) as i32;
+        x.add(st);
+        x.add((st * n) >> 5);
+    }
+
+    /// Learns the coded bit.
+    #[inline]
+    pub fn update(&mut self, bit: bool) {
+        counter_update(self.table.counter_mut(self.bucket, self.slot), bit, self.limit);
+    }
+}
+
+/// The order-N model: the context is the last N bytes (N = 0 … 16).
+#[derive(Debug, Clone)]
+pub struct OrderN {
+    order: usize,
+    ctx: HashedContext,
+}
+
+impl OrderN {
+    /// An order-`order` model over `2^table_bits` buckets, counters limited to `limit`.
+    pub fn new(order: usize, table_bits: u32, limit: u32) -> Self {
+        Self {
+            order: order.min(16),
+            ctx: HashedContext::new(table_bits, limit),
+        }
+    }
+
+    /// The order.
+    pub fn order(&self) -> usize {
+        self.order
+    }
+
+    /// Memory used, in bytes.
+    pub fn memory(&self) -> usize {
+        self.ctx.memory()
+    }
+
+    /// The hash of the last `order` bytes of `h`.
+    pub fn context_hash(order: usize, h: &History) -> u64 {
+        let mut x = hash64(order as u64 + 1);
+        if order <= 4 {
+            let m = if order == 4 { u32::MAX } else { (1u32 << (8 * order)) - 1 };
+            return hash_combine(x, (h.c4() & m) as u64);
+        }
+        x = hash_combine(x, h.c4() as u64);
+        let mut rest = 0u64;
+        for i in 5..=order {
+            rest = (rest << 8) | h.back(i) as u64;
+            if i % 8 == 4 {
+                x = hash_combine(x, rest);
+                rest = 0;
+            }
+        }
+        hash_combine(x, rest)
+    }
+}
+
+impl ContextModel for OrderN {
+    fn inputs(&self) -> usize {
+        2
+    }
+
+    #[inline]
+    fn predict(&mut self, h: &History, x: &mut Inputs) {
+        if h.bit_pos() == 0 {
+            self.ctx.set_context(Self::context_hash(self.order, h));
+        }
+        let c = self.ctx.counter(h);
+        HashedContext::add_inputs(c, x);
+    }
+
+    #[inline]
+    fn update(&mut self, _h: &History, bit: bool) {
+        self.ctx.update(bit);
+    }
+}

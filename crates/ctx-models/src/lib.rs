@@ -1,0 +1,167 @@
+//! Online bit predictors for hiercomp — the modelling half of bitwise context mixing.
+//!
+//! A byte is coded as 8 binary decisions along [`hier_tree::BitTree::BYTE`]. Before each
+//! decision every [`ContextModel`] reads the shared [`History`] and adds its opinion — one
+//! or more *stretched* probabilities ([`stretch`]) — to the mixer's [`Inputs`]; a [`Mixer`]
+//! combines them with weights learnt online; [`Apm`] stages refine the result under small
+//! contexts; an arithmetic coder spends `−log2 p` bits on the actual bit; then every model
+//! learns the bit ([`ContextModel::update`]) and the history moves on
+//! ([`History::update`]).
+//!
+//! The models: [`OrderN`] (hashed order-N contexts), [`WordModel`] (current and previous
+//! word), [`SparseModel`] (skip contexts), [`MatchModel`] (longest recent match). Each is
+//! usable alone through [`Standalone`], which turns a model into a [`BitPredictor`].
+//!
+//! All arithmetic is fixed point: an encoder and a decoder make bit-identical predictions on
+//! every platform, which lossless coding requires.
+//!
+//! # Quick start: an order-2 model predicting text
+//! ```
+//! use ctx_models::{BitPredictor, OrderN, Standalone};
+//!
+//! let mut model = Standalone::new(OrderN::new(2, 12, 255));
+//! let text = b"abracadabra abracadabra abracadabra";
+//! let mut bits = 0.0;
+//! for &byte in text {
+//!     for i in (0..8).rev() {
+//!         let bit = (byte >> i) & 1 == 1;
+//!         let p1 = model.p1() as f64 / 4096.0;
+//!         bits -= if bit { p1 } else { 1.0 - p1 }.log2();
+//!         model.update(bit);
+//!     }
+//! }
+//! // It learns: far fewer than 8 bits per byte.
+//! assert!(bits / (text.len() as f64) < 5.0);
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod counter;
+mod hashed;
+mod history;
+mod logistic;
+mod matcher;
+mod mixer;
+mod word;
+
+pub use counter::{
+    AdaptiveMap, COUNTER_INIT, MAX_LIMIT, counter_count, counter_p12, counter_p16, counter_update,
+};
+pub use hashed::{ContextTable, HashedContext, OrderN, hash_combine, hash64};
+pub use history::History;
+pub use logistic::{squash, stretch};
+pub use matcher::MatchModel;
+pub use mixer::{Apm, Mixer};
+pub use word::{SparseModel, WordModel};
+
+/// Errors of this crate.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A model configuration that cannot be built.
+    #[error("invalid model configuration: {0}")]
+    InvalidConfig(String),
+}
+
+/// Predicts one bit at a time and learns from it.
+pub trait BitPredictor {
+    /// The probability that the next bit is 1, 12-bit (`1..=4095`).
+    fn p1(&mut self) -> u16;
+    /// Learns the bit that was actually coded and moves on to the next.
+    fn update(&mut self, bit: bool);
+}
+
+/// A model that contributes stretched predictions to a mixer.
+///
+/// Protocol per bit: `predict` (the model reads `h`, recomputes its byte contexts when
+/// `h.bit_pos() == 0`, and adds exactly [`inputs`](Self::inputs) values), then — after the
+/// bit is coded — `update` with the same `h`, then the driver calls `h.update(bit)`.
+pub trait ContextModel {
+    /// How many inputs [`predict`](Self::predict) adds.
+    fn inputs(&self) -> usize;
+    /// Adds this model's inputs for the next bit.
+    fn predict(&mut self, h: &History, x: &mut Inputs);
+    /// Learns the coded bit.
+    fn update(&mut self, h: &History, bit: bool);
+}
+
+/// The mixer inputs of one bit: stretched probabilities, fixed capacity.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    x: Vec<i32>,
+}
+
+impl Inputs {
+    /// Room for `n` inputs plus the mixer's bias.
+    pub fn with_capacity(n: usize) -> Self {
+        Self {
+            x: Vec::with_capacity(n + 1),
+        }
+    }
+    /// Adds one stretched value.
+    #[inline(always)]
+    pub fn add(&mut self, v: i32) {
+        self.x.push(v);
+    }
+    /// Removes all inputs (start of a bit).
+    #[inline(always)]
+    pub fn clear(&mut self) {
+        self.x.clear();
+    }
+    /// The inputs so far.
+    #[inline(always)]
+    pub fn as_slice(&self) -> &[i32] {
+        &self.x
+    }
+    /// Number of inputs.
+    pub fn len(&self) -> usize {
+        self.x.len()
+    }
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.x.is_empty()
+    }
+}
+
+/// Any [`ContextModel`] on its own: its own history, a mixer over its inputs with weights
+/// selected by bit position, and the result as a [`BitPredictor`].
+#[derive(Debug, Clone)]
+pub struct Standalone<M> {
+    model: M,
+    history: History,
+    mixer: Mixer,
+    x: Inputs,
+}
+
+impl<M: ContextModel> Standalone<M> {
+    /// Wraps `model` with a 16 MiB history.
+    pub fn new(model: M) -> Self {
+        let n = model.inputs();
+        Self {
+            model,
+            history: History::new(24),
+            mixer: Mixer::new(n, &[256], 1, 16),
+            x: Inputs::with_capacity(n),
+        }
+    }
+    /// The wrapped model.
+    pub fn model(&self) -> &M {
+        &self.model
+    }
+}
+
+impl<M: ContextModel> BitPredictor for Standalone<M> {
+    fn p1(&mut self) -> u16 {
+        self.x.clear();
+        self.model.predict(&self.history, &mut self.x);
+        self.mixer
+            .mix(&mut self.x, &[self.history.c0() as usize], 0)
+            .clamp(1, 4095) as u16
+    }
+
+    fn update(&mut self, bit: bool) {
+        self.mixer.update(&self.x, bit);
+        self.model.update(&self.history, bit);
+        self.history.update(bit);
+    }
+}

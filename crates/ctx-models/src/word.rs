@@ -1,0 +1,145 @@
+//! The word model and sparse (skip) contexts.
+
+use crate::hashed::{HashedContext, hash_combine, hash64};
+use crate::{ContextModel, History, Inputs};
+
+/// Whether `b` continues a word: ASCII letters and digits, apostrophes inside words, and
+/// any non-ASCII byte (UTF-8 letters).
+#[inline(always)]
+fn word_byte(b: u8) -> Option<u8> {
+    match b {
+        b'a'..=b'z' | b'0'..=b'9' | 128..=255 => Some(b),
+        b'A'..=b'Z' => Some(b + 32),
+        _ => None,
+    }
+}
+
+/// The word model: contexts are the hash of the current word (letters case-folded) and
+/// the hash of the current and previous words together.
+///
+/// Text predicts itself word by word: after "the qu" the next byte is almost surely "i",
+/// whatever came seven bytes ago, and a word pair ("of the") narrows it further.
+#[derive(Debug, Clone)]
+pub struct WordModel {
+    word: u64,
+    prev: u64,
+    unigram: HashedContext,
+    bigram: HashedContext,
+}
+
+impl WordModel {
+    /// A word model with two tables of `2^table_bits` buckets each.
+    pub fn new(table_bits: u32, limit: u32) -> Self {
+        Self {
+            word: 0,
+            prev: 0,
+            unigram: HashedContext::new(table_bits, limit),
+            bigram: HashedContext::new(table_bits, limit),
+        }
+    }
+
+    /// Memory used, in bytes.
+    pub fn memory(&self) -> usize {
+        self.unigram.memory() + self.bigram.memory()
+    }
+
+    /// The hash of the word being read (0 between words).
+    pub fn current_word(&self) -> u64 {
+        self.word
+    }
+}
+
+impl ContextModel for WordModel {
+    fn inputs(&self) -> usize {
+        4
+    }
+
+    fn predict(&mut self, h: &History, x: &mut Inputs) {
+        if h.bit_pos() == 0 {
+            if h.pos() > 0 {
+                match word_byte(h.back(1)) {
+                    Some(b) => self.word = hash_combine(self.word ^ 0x5bd1, b as u64),
+                    None if self.word != 0 => {
+                        self.prev = self.word;
+                        self.word = 0;
+                    }
+                    None => {}
+                }
+            }
+            // Between words, the unigram context is the last byte, so punctuation and
+            // spacing are predicted after the previous word.
+            let w = if self.word == 0 {
+                hash_combine(self.prev, h.back(1) as u64)
+            } else {
+                self.word
+            };
+            self.unigram.set_context(hash_combine(hash64(101), w));
+            self.bigram
+                .set_context(hash_combine(hash_combine(hash64(102), w), self.prev));
+        }
+        let c = self.unigram.counter(h);
+        HashedContext::add_inputs(c, x);
+        let c = self.bigram.counter(h);
+        HashedContext::add_inputs(c, x);
+    }
+
+    fn update(&mut self, _h: &History, bit: bool) {
+        self.unigram.update(bit);
+        self.bigram.update(bit);
+    }
+}
+
+/// Sparse (skip) contexts: each context hashes the bytes at a chosen set of distances back,
+/// skipping the ones between — the structure of records, tables and binary formats.
+#[derive(Debug, Clone)]
+pub struct SparseModel {
+    patterns: Vec<Vec<usize>>,
+    ctxs: Vec<HashedContext>,
+}
+
+impl SparseModel {
+    /// The default patterns: bytes 2, 3, 4 back alone, bytes 2‥3, and bytes 2 and 4.
+    pub fn default_patterns() -> Vec<Vec<usize>> {
+        vec![vec![2], vec![3], vec![4], vec![2, 3], vec![2, 4], vec![1, 3]]
+    }
+
+    /// A sparse model with one table of `2^table_bits` buckets per pattern.
+    pub fn new(patterns: Vec<Vec<usize>>, table_bits: u32, limit: u32) -> Self {
+        let ctxs = patterns
+            .iter()
+            .map(|_| HashedContext::new(table_bits, limit))
+            .collect();
+        Self { patterns, ctxs }
+    }
+
+    /// Memory used, in bytes.
+    pub fn memory(&self) -> usize {
+        self.ctxs.iter().map(HashedContext::memory).sum()
+    }
+}
+
+impl ContextModel for SparseModel {
+    fn inputs(&self) -> usize {
+        2 * self.patterns.len()
+    }
+
+    fn predict(&mut self, h: &History, x: &mut Inputs) {
+        for (k, (pat, ctx)) in self.patterns.iter().zip(&mut self.ctxs).enumerate() {
+            if h.bit_pos() == 0 {
+                let mut v = hash64(0x5000 + k as u64);
+                for &d in pat {
+                    v = hash_combine(v, h.back(d) as u64);
+                }
+                ctx.set_context(v);
+            }
+            let c = ctx.counter(h);
+            HashedContext::add_inputs(c, x);
+        }
+    }
+
+    fn update(&mut self, _h: &History, bit: bool) {
+        for ctx in &mut self.ctxs {
+            ctx.update(bit);
+        }
+    }
+}

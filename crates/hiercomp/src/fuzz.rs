@@ -1,0 +1,47 @@
+//! Harness logic of the cargo-fuzz targets (feature `fuzz`).
+//!
+//! Each target in `fuzz/fuzz_targets/` is one line calling a function here, so the same
+//! checks also run in ordinary tests over a corpus of damaged containers.
+
+use crate::container::{CompressOptions, Limits, decompress_with_limits};
+use crate::methods::{Method, cm};
+
+/// Limits that keep one fuzz iteration fast.
+pub const FUZZ_LIMITS: Limits = Limits {
+    max_output: 1 << 20,
+    max_memory: 64 << 20,
+};
+
+/// Container decode of arbitrary bytes: must return (an error or data), never panic.
+pub fn container_decode(data: &[u8]) {
+    let _ = decompress_with_limits(data, &FUZZ_LIMITS);
+}
+
+/// `cm` block decode of arbitrary bytes: the first two bytes choose the raw length (up to
+/// 64 KiB), the third the level; the rest is the payload.
+pub fn cm_decode(data: &[u8]) {
+    if data.len() < 3 {
+        return;
+    }
+    let raw_len = u16::from_le_bytes([data[0], data[1]]) as usize;
+    let level = data[2] % (cm::MAX_LEVEL + 2); // includes invalid levels
+    if let Ok(out) = cm::decode_block(&data[3..], raw_len, level, &mut |_| {}) {
+        assert_eq!(out.len(), raw_len);
+    }
+}
+
+/// Roundtrip of arbitrary input: the first byte picks method and level, the rest is the
+/// data, compressed with 64 KiB blocks so several blocks occur.
+pub fn roundtrip(data: &[u8]) {
+    let (sel, body) = match data.split_first() {
+        Some((&s, b)) => (s, b),
+        None => (0, data),
+    };
+    let method = Method::ALL[sel as usize % Method::ALL.len()];
+    let levels = method.levels();
+    let level = levels.start() + (sel >> 4) % (levels.end() - levels.start() + 1);
+    let opts = CompressOptions::new(method).level(level).block_log(16);
+    let packed = crate::compress(body, &opts).expect("compression of valid options succeeds");
+    let back = decompress_with_limits(&packed, &Limits::default()).expect("own output decodes");
+    assert_eq!(back, body);
+}

@@ -1,0 +1,306 @@
+//! Method `cm`: bitwise context mixing.
+//!
+//! Each byte is coded as 8 binary decisions along [`hier_tree::BitTree::BYTE`] with a
+//! 32-bit binary arithmetic coder ([`arith_coder::BinaryEncoder`], 16-bit probabilities).
+//! The probability of each bit comes from:
+//!
+//! 1. order-N hashed context models ([`ctx_models::OrderN`]), N from 0 up to 8 by level;
+//! 2. a word model (current word, current + previous word) from level 3;
+//! 3. sparse (skip) contexts at level 7 and above;
+//! 4. a match model (the byte after the longest recent match);
+//! 5. a two-layer logistic [`Mixer`] whose first-layer weight sets are selected by the
+//!    partial byte, the match state with the bit position, and the previous byte;
+//! 6. two [`Apm`] stages under order-0 and order-1 contexts, averaged with the mixer output.
+//!
+//! Everything is integer arithmetic, so the decoder reproduces every prediction exactly.
+//! Models are rebuilt for each container block, so blocks are independent. Hash tables are
+//! sized to the block (never more than a small multiple of its length), which bounds memory
+//! by the input as well as by the level; [`CmConfig::memory`] states it.
+//!
+//! This is the first, "decent" version (the workspace-foundation issue); the Midicoth-class
+//! issue extends it with bit-history states, more contexts and the Tweedie calibrator.
+
+use crate::{Error, Result};
+use arith_coder::{BinaryDecoder, BinaryEncoder, BitDecoder, BitEncoder};
+use ctx_models::{
+    Apm, ContextModel, History, Inputs, MatchModel, Mixer, OrderN, SparseModel, WordModel,
+};
+
+/// Lowest level of `cm`.
+pub const MIN_LEVEL: u8 = 1;
+/// Highest level of `cm`.
+pub const MAX_LEVEL: u8 = 9;
+/// The level used when none is given.
+pub const DEFAULT_LEVEL: u8 = 5;
+
+/// Progress is reported after every this many bytes.
+const PROGRESS_STEP: usize = 1 << 16;
+
+/// What a level turns on, and how big its tables are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CmConfig {
+    /// Orders of the hashed context models.
+    pub orders: Vec<usize>,
+    /// Buckets per context table, log2 (before sizing to the block).
+    pub table_bits: u32,
+    /// Count limit of the context counters.
+    pub limit: u32,
+    /// Whether the word model is on.
+    pub word: bool,
+    /// Whether the sparse model is on.
+    pub sparse: bool,
+    /// Match-model hash table size, log2; 0 turns the match model off.
+    pub match_bits: u32,
+    /// Minimum match length of the match model.
+    pub match_min: usize,
+    /// Whether the APM stages are on.
+    pub apm: bool,
+    /// Mixer learning rate.
+    pub lr: i32,
+}
+
+impl CmConfig {
+    /// The configuration of `level` (1‥9).
+    pub fn for_level(level: u8) -> Result<Self> {
+        let c = |orders: &[usize], table_bits, word, sparse, match_bits, apm| CmConfig {
+            orders: orders.to_vec(),
+            table_bits,
+            limit: 255,
+            word,
+            sparse,
+            match_bits,
+            match_min: 6,
+            apm,
+            lr: 12,
+        };
+        Ok(match level {
+            1 => c(&[1, 2, 3], 16, false, false, 18, false),
+            2 => c(&[1, 2, 3, 4], 17, false, false, 18, true),
+            3 => c(&[1, 2, 3, 4], 18, true, false, 20, true),
+            4 => c(&[0, 1, 2, 3, 4, 6], 18, true, false, 20, true),
+            5 => c(&[0, 1, 2, 3, 4, 6], 19, true, false, 22, true),
+            6 => c(&[0, 1, 2, 3, 4, 5, 6, 8], 19, true, false, 22, true),
+            7 => c(&[0, 1, 2, 3, 4, 5, 6, 8], 20, true, true, 22, true),
+            8 => c(&[0, 1, 2, 3, 4, 5, 6, 7, 8], 20, true, true, 22, true),
+            9 => c(&[0, 1, 2, 3, 4, 5, 6, 7, 8], 21, true, true, 22, true),
+            _ => return Err(Error::InvalidLevel { method: "cm", level }),
+        })
+    }
+
+    fn tables(&self) -> usize {
+        self.orders.len()
+            + if self.word { 2 } else { 0 }
+            + if self.sparse { SparseModel::default_patterns().len() } else { 0 }
+    }
+
+    /// Table size (log2 buckets) for a block of `len` bytes: each byte touches two buckets
+    /// per context, but most contexts repeat; about one bucket per byte is enough.
+    fn bits_for(&self, len: usize, cap: u32) -> u32 {
+        let need = len.max(1).next_power_of_two().trailing_zeros();
+        cap.min(need).max(10)
+    }
+
+    /// Peak model memory in bytes for a block of `len` bytes (tables, history, mixer).
+    pub fn memory(&self, len: usize) -> usize {
+        let tb = self.bits_for(len, self.table_bits);
+        let tables = self.tables() << (tb + 6);
+        let matcher = if self.match_bits > 0 { 4usize << self.bits_for(len, self.match_bits) } else { 0 };
+        let history = 1usize << history_bits(len);
+        tables + matcher + history + (1 << 20)
+    }
+}
+
+fn history_bits(len: usize) -> u32 {
+    len.max(16).next_power_of_two().trailing_zeros().clamp(4, 30)
+}
+
+/// The composed model of one block.
+struct CmModel {
+    h: History,
+    orders: Vec<OrderN>,
+    word: Option<WordModel>,
+    sparse: Option<SparseModel>,
+    matcher: Option<MatchModel>,
+    mixer: Mixer,
+    apm: Option<(Apm, Apm)>,
+    x: Inputs,
+}
+
+impl CmModel {
+    fn new(cfg: &CmConfig, len: usize) -> Self {
+        let tb = cfg.bits_for(len, cfg.table_bits);
+        let orders: Vec<OrderN> = cfg.orders.iter().map(|&o| OrderN::new(o, tb, cfg.limit)).collect();
+        let word = cfg.word.then(|| WordModel::new(tb, cfg.limit));
+        let sparse = cfg
+            .sparse
+            .then(|| SparseModel::new(SparseModel::default_patterns(), tb, cfg.limit));
+        let matcher = (cfg.match_bits > 0)
+            .then(|| MatchModel::new(cfg.bits_for(len, cfg.match_bits), cfg.match_min));
+        let mut n = orders.iter().map(ContextModel::inputs).sum::<usize>();
+        n += word.as_ref().map_or(0, ContextModel::inputs);
+        n += sparse.as_ref().map_or(0, ContextModel::inputs);
+        n += matcher.as_ref().map_or(0, ContextModel::inputs);
+        Self {
+            h: History::new(history_bits(len)),
+            orders,
+            word,
+            sparse,
+            matcher,
+            mixer: Mixer::new(n, &[256, 16 * 8, 256], 16, cfg.lr),
+            apm: cfg.apm.then(|| (Apm::new(256, 7), Apm::new(65536, 7))),
+            x: Inputs::with_capacity(n),
+        }
+    }
+
+    /// The 16-bit probability that the next bit is 1.
+    #[inline]
+    fn p(&mut self) -> u32 {
+        let h = &self.h;
+        self.x.clear();
+        for m in &mut self.orders {
+            m.predict(h, &mut self.x);
+        }
+        if let Some(m) = &mut self.word {
+            m.predict(h, &mut self.x);
+        }
+        if let Some(m) = &mut self.sparse {
+            m.predict(h, &mut self.x);
+        }
+        let mstate = match &mut self.matcher {
+            Some(m) => {
+                m.predict(h, &mut self.x);
+                m.state()
+            }
+            None => 0,
+        };
+        let c0 = h.c0() as usize;
+        let c1 = h.back(1) as usize;
+        let ctxs = [c0, mstate * 8 + h.bit_pos() as usize, c1];
+        let pm = self.mixer.mix(&mut self.x, &ctxs, mstate);
+        let p16 = match &mut self.apm {
+            Some((a1, a2)) => {
+                let p1 = a1.refine(pm, c0);
+                let p2 = a2.refine(pm, c0 | (c1 << 8));
+                (pm * 16 * 2 + p1 + p2 * 5) >> 3
+            }
+            None => pm * 16,
+        };
+        p16.clamp(32, 65535 - 32) as u32
+    }
+
+    #[inline]
+    fn update(&mut self, bit: bool) {
+        let h = &self.h;
+        self.mixer.update(&self.x, bit);
+        for m in &mut self.orders {
+            m.update(h, bit);
+        }
+        if let Some(m) = &mut self.word {
+            m.update(h, bit);
+        }
+        if let Some(m) = &mut self.sparse {
+            m.update(h, bit);
+        }
+        if let Some(m) = &mut self.matcher {
+            m.update(h, bit);
+        }
+        if let Some((a1, a2)) = &mut self.apm {
+            a1.update(bit);
+            a2.update(bit);
+        }
+        self.h.update(bit);
+    }
+}
+
+/// Compresses one block at `level`; `progress` receives the number of bytes done so far.
+pub fn encode_block(data: &[u8], level: u8, progress: &mut dyn FnMut(usize)) -> Result<Vec<u8>> {
+    encode_block_with(data, &CmConfig::for_level(level)?, progress)
+}
+
+/// The ideal coding cost in bits of `data` under configuration `cfg`, without running the
+/// coder: what ablations and tuning measure.
+pub fn cost_bits(data: &[u8], cfg: &CmConfig) -> f64 {
+    let mut model = CmModel::new(cfg, data.len());
+    let mut meter = arith_coder::CostMeter::<16>::default();
+    for &byte in data {
+        for k in (0..8).rev() {
+            let bit = (byte >> k) & 1 == 1;
+            meter.encode(bit, model.p());
+            model.update(bit);
+        }
+    }
+    meter.bits()
+}
+
+/// Compresses one block with an explicit configuration (for experiments; the container
+/// only records levels, so decode with [`decode_block_with`] and the same `cfg`).
+pub fn encode_block_with(
+    data: &[u8],
+    cfg: &CmConfig,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Vec<u8>> {
+    let mut model = CmModel::new(cfg, data.len());
+    let mut enc = BinaryEncoder::<16>::with_output(Vec::with_capacity(data.len() / 3 + 16));
+    for (i, &byte) in data.iter().enumerate() {
+        for k in (0..8).rev() {
+            let bit = (byte >> k) & 1 == 1;
+            enc.encode(bit, model.p());
+            model.update(bit);
+        }
+        if (i + 1) % PROGRESS_STEP == 0 {
+            progress(i + 1);
+        }
+    }
+    progress(data.len());
+    Ok(enc.finish())
+}
+
+/// Decompresses one block of `raw_len` bytes coded at `level` from exactly `payload`.
+///
+/// Fails (never panics) on truncated or trailing payload bytes; corrupted payloads decode
+/// to wrong bytes, which the container's checksums catch.
+pub fn decode_block(
+    payload: &[u8],
+    raw_len: usize,
+    level: u8,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Vec<u8>> {
+    decode_block_with(payload, raw_len, &CmConfig::for_level(level)?, progress)
+}
+
+/// Decompresses one block coded by [`encode_block_with`] with the same `cfg`.
+pub fn decode_block_with(
+    payload: &[u8],
+    raw_len: usize,
+    cfg: &CmConfig,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Vec<u8>> {
+    let mut model = CmModel::new(cfg, raw_len);
+    let mut dec = BinaryDecoder::<16>::new(payload);
+    // Grow with the output instead of trusting `raw_len` up front.
+    let mut out = Vec::with_capacity(raw_len.min(1 << 20));
+    for i in 0..raw_len {
+        let mut c = 1u32;
+        for _ in 0..8 {
+            let bit = dec.decode(model.p());
+            model.update(bit);
+            c = (c << 1) | bit as u32;
+        }
+        out.push(c as u8);
+        if (i + 1) % 4096 == 0 {
+            dec.check()?;
+        }
+        if (i + 1) % PROGRESS_STEP == 0 {
+            progress(i + 1);
+        }
+    }
+    let used = dec.finish()?;
+    if used != payload.len() {
+        return Err(Error::Corrupt(format!(
+            "cm payload has {} trailing byte(s)",
+            payload.len() - used
+        )));
+    }
+    progress(raw_len);
+    Ok(out)
+}

@@ -1,0 +1,36 @@
+//! Tuning aid for `cm`: prints the ideal cost (bits per byte) of files under a level's
+//! configuration with overrides from the environment (`LR`, `LIMIT`, `TB`).
+//!
+//! ```text
+//! LR=4 cargo run --release -p hiercomp-examples --example cm_tune -- LEVEL FILE...
+//! ```
+
+use hiercomp::methods::cm::{CmConfig, cost_bits};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let level: u8 = args.next().ok_or("usage: cm_tune LEVEL FILE...")?.parse()?;
+    let mut cfg = CmConfig::for_level(level)?;
+    if let Ok(v) = std::env::var("LR") {
+        cfg.lr = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("LIMIT") {
+        cfg.limit = v.parse()?;
+    }
+    let (mut tb, mut tn) = (0.0, 0usize);
+    for f in args {
+        let data = std::fs::read(&f)?;
+        let t = std::time::Instant::now();
+        let bits = cost_bits(&data, &cfg);
+        println!(
+            "{f}: {:.4} bpb {:.0} bytes {:.2} MB/s",
+            bits / data.len() as f64,
+            bits / 8.0,
+            data.len() as f64 / t.elapsed().as_secs_f64() / 1e6
+        );
+        tb += bits;
+        tn += data.len();
+    }
+    println!("total: {:.4} bpb", tb / tn.max(1) as f64);
+    Ok(())
+}
