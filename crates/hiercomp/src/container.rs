@@ -202,6 +202,10 @@ impl Header {
 /// What a compression or decompression did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Stats {
+    /// The method of the container.
+    pub method: Option<Method>,
+    /// The level of the container.
+    pub level: u8,
     /// Uncompressed bytes.
     pub raw_bytes: u64,
     /// Container bytes.
@@ -254,6 +258,8 @@ pub fn compress_stream<R: Read, W: Write>(
     };
     output.write_all(&header.to_bytes())?;
     let mut stats = Stats {
+        method: Some(opts.method),
+        level: opts.level,
         container_bytes: HEADER_LEN as u64,
         ..Stats::default()
     };
@@ -329,6 +335,8 @@ pub fn decompress_stream<R: Read, W: Write>(
         }
     }
     let mut stats = Stats {
+        method: Some(header.method),
+        level: header.level,
         container_bytes: HEADER_LEN as u64,
         ..Stats::default()
     };
