@@ -22,7 +22,11 @@ fn try_main() -> Result<(), Box<dyn std::error::Error>> {
         Some(path) => std::fs::read(path)?,
         None => include_bytes!("cm.rs").to_vec(),
     };
-    let level: u8 = args.next().map(|l| l.parse()).transpose()?.unwrap_or(Method::Cm.default_level());
+    let level: u8 = args
+        .next()
+        .map(|l| l.parse())
+        .transpose()?
+        .unwrap_or(Method::Cm.default_level());
     let t = Instant::now();
     let packed = compress(&data, &CompressOptions::new(Method::Cm).level(level))?;
     let ct = t.elapsed().as_secs_f64();

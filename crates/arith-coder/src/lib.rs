@@ -44,7 +44,9 @@
 mod binary;
 mod range;
 
-pub use binary::{BinaryDecoder, BinaryEncoder, BitDecoder, BitEncoder, CostMeter, ideal_cost_bits};
+pub use binary::{
+    BinaryDecoder, BinaryEncoder, BitDecoder, BitEncoder, CostMeter, ideal_cost_bits,
+};
 pub use range::{AdaptiveFrequencies, MAX_TOTAL, RangeDecoder, RangeEncoder};
 
 /// Errors of the coders in this crate.

@@ -19,7 +19,10 @@ const TOP: u32 = 1 << 24;
 
 #[inline]
 fn check_triple(cum: u32, freq: u32, total: u32) -> Result<()> {
-    if freq == 0 || total == 0 || total > MAX_TOTAL || cum.checked_add(freq).is_none_or(|e| e > total)
+    if freq == 0
+        || total == 0
+        || total > MAX_TOTAL
+        || cum.checked_add(freq).is_none_or(|e| e > total)
     {
         return Err(Error::InvalidFrequency { cum, freq, total });
     }
@@ -124,7 +127,9 @@ impl<'a> RangeDecoder<'a> {
             missing: 0,
         };
         if d.next_byte() != 0 {
-            return Err(Error::Corrupt("range-coded stream must start with a zero byte"));
+            return Err(Error::Corrupt(
+                "range-coded stream must start with a zero byte",
+            ));
         }
         for _ in 0..4 {
             d.code = (d.code << 8) | d.next_byte() as u32;
@@ -241,7 +246,7 @@ impl AdaptiveFrequencies {
         if self.total > MAX_TOTAL {
             self.total = 0;
             for f in &mut self.freq {
-                *f = (*f + 1) / 2;
+                *f = f.div_ceil(2);
                 self.total += *f;
             }
         }

@@ -99,5 +99,7 @@ fn binary_garbage(bytes: Vec<u8>, probs: Vec<u16>) -> bool {
 
 #[test]
 fn binary_decoder_survives_garbage() {
-    QuickCheck::new().tests(300).quickcheck(binary_garbage as fn(Vec<u8>, Vec<u16>) -> bool);
+    QuickCheck::new()
+        .tests(300)
+        .quickcheck(binary_garbage as fn(Vec<u8>, Vec<u16>) -> bool);
 }

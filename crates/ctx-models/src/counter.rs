@@ -17,7 +17,7 @@ const RECIP: [u32; 1024] = {
     let mut n = 0;
     while n < 1024 {
         // 65536 / (n + 1.5)
-        t[n] = (65536 * 2 / (2 * n as u32 + 3)) as u32;
+        t[n] = 65536 * 2 / (2 * n as u32 + 3);
         n += 1;
     }
     t
@@ -48,7 +48,11 @@ pub fn counter_update(c: &mut u32, bit: bool, limit: u32) {
     let p = (*c >> 10) as i64;
     let target = if bit { (1i64 << 22) - 1 } else { 0 };
     let p = p + (((target - p) * RECIP[n as usize] as i64) >> 16);
-    let n = if n < limit { n + 1 } else { limit.min(MAX_LIMIT) };
+    let n = if n < limit {
+        n + 1
+    } else {
+        limit.min(MAX_LIMIT)
+    };
     *c = ((p as u32) << 10) | n;
 }
 

@@ -172,7 +172,11 @@ impl HashedContext {
     /// Learns the coded bit.
     #[inline]
     pub fn update(&mut self, bit: bool) {
-        counter_update(self.table.counter_mut(self.bucket, self.slot), bit, self.limit);
+        counter_update(
+            self.table.counter_mut(self.bucket, self.slot),
+            bit,
+            self.limit,
+        );
     }
 }
 
@@ -206,7 +210,11 @@ impl OrderN {
     pub fn context_hash(order: usize, h: &History) -> u64 {
         let mut x = hash64(order as u64 + 1);
         if order <= 4 {
-            let m = if order == 4 { u32::MAX } else { (1u32 << (8 * order)) - 1 };
+            let m = if order == 4 {
+                u32::MAX
+            } else {
+                (1u32 << (8 * order)) - 1
+            };
             return hash_combine(x, (h.c4() & m) as u64);
         }
         x = hash_combine(x, h.c4() as u64);

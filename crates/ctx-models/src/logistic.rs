@@ -89,7 +89,11 @@ mod tests {
         // The curve matches the real logit within the knots' resolution.
         for p in [100, 1000, 2048, 3000, 4000] {
             let exact = ((p as f64 / 4096.0) / (1.0 - p as f64 / 4096.0)).ln() * 256.0;
-            assert!((stretch(p) as f64 - exact).abs() < 24.0, "{p}: {} vs {exact}", stretch(p));
+            assert!(
+                (stretch(p) as f64 - exact).abs() < 24.0,
+                "{p}: {} vs {exact}",
+                stretch(p)
+            );
         }
     }
 }

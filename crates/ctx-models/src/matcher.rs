@@ -82,7 +82,11 @@ impl MatchModel {
     /// A small context summarising the match state for mixers and APMs: 0 for no match
     /// (or a mispredicted byte), else 1 + the length bucket (1‥15) capped.
     pub fn state(&self) -> usize {
-        if self.expected.is_some() { len_bucket(self.len).max(1) } else { 0 }
+        if self.expected.is_some() {
+            len_bucket(self.len).max(1)
+        } else {
+            0
+        }
     }
 
     /// The byte predicted for the position being coded, if any.

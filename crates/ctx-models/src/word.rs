@@ -100,7 +100,14 @@ pub struct SparseModel {
 impl SparseModel {
     /// The default patterns: bytes 2, 3, 4 back alone, bytes 2‥3, and bytes 2 and 4.
     pub fn default_patterns() -> Vec<Vec<usize>> {
-        vec![vec![2], vec![3], vec![4], vec![2, 3], vec![2, 4], vec![1, 3]]
+        vec![
+            vec![2],
+            vec![3],
+            vec![4],
+            vec![2, 3],
+            vec![2, 4],
+            vec![1, 3],
+        ]
     }
 
     /// A sparse model with one table of `2^table_bits` buckets per pattern.

@@ -94,7 +94,10 @@ fn main() {
 }
 
 fn methods() {
-    println!("{:<8} {:>3} {:<8} {:>7}  description", "method", "id", "levels", "default");
+    println!(
+        "{:<8} {:>3} {:<8} {:>7}  description",
+        "method", "id", "levels", "default"
+    );
     for &m in Method::ALL {
         let l = m.levels();
         println!(
@@ -119,7 +122,10 @@ fn is_stdin(p: &Option<PathBuf>) -> bool {
     p.as_deref().is_none_or(|p| p == Path::new("-"))
 }
 
-fn plan(a: &CommonArgs, derive: impl Fn(&Path) -> Result<PathBuf, BoxError>) -> Result<Plan, BoxError> {
+fn plan(
+    a: &CommonArgs,
+    derive: impl Fn(&Path) -> Result<PathBuf, BoxError>,
+) -> Result<Plan, BoxError> {
     let input = (!is_stdin(&a.file)).then(|| a.file.clone()).flatten();
     let input_len = match &input {
         Some(p) => {
@@ -188,7 +194,8 @@ impl TempOutput {
     }
 
     fn commit(mut self) -> Result<(), BoxError> {
-        fs::rename(&self.tmp, &self.target).map_err(|e| format!("{}: {e}", self.target.display()))?;
+        fs::rename(&self.tmp, &self.target)
+            .map_err(|e| format!("{}: {e}", self.target.display()))?;
         self.committed = true;
         Ok(())
     }
@@ -267,8 +274,16 @@ fn finish(a: &CommonArgs, p: &Plan, r: &Report) -> Result<(), BoxError> {
     }
     let raw = r.stats.raw_bytes;
     let coded = r.stats.container_bytes;
-    let (in_bytes, out_bytes) = if r.command == "compress" { (raw, coded) } else { (coded, raw) };
-    let bpb = if raw == 0 { 0.0 } else { coded as f64 * 8.0 / raw as f64 };
+    let (in_bytes, out_bytes) = if r.command == "compress" {
+        (raw, coded)
+    } else {
+        (coded, raw)
+    };
+    let bpb = if raw == 0 {
+        0.0
+    } else {
+        coded as f64 * 8.0 / raw as f64
+    };
     if a.json {
         let v = serde_json::json!({
             "command": r.command,
@@ -321,11 +336,13 @@ fn compress(a: &CompressArgs) -> Result<(), BoxError> {
 }
 
 fn decompress(a: &CommonArgs) -> Result<(), BoxError> {
-    let p = plan(a, |i| {
-        match (i.extension(), i.file_stem()) {
-            (Some(ext), Some(stem)) if ext == SUFFIX => Ok(i.with_file_name(stem)),
-            _ => Err(format!("{}: unknown suffix (expected .{SUFFIX}); use -o or -c", i.display()).into()),
-        }
+    let p = plan(a, |i| match (i.extension(), i.file_stem()) {
+        (Some(ext), Some(stem)) if ext == SUFFIX => Ok(i.with_file_name(stem)),
+        _ => Err(format!(
+            "{}: unknown suffix (expected .{SUFFIX}); use -o or -c",
+            i.display()
+        )
+        .into()),
     })?;
     // Read the header first to size the progress bar and fail fast on foreign files.
     let header = match &p.input {

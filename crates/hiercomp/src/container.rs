@@ -176,7 +176,9 @@ impl Header {
             return Err(Error::HeaderChecksum);
         }
         if b[8..12] != [0; 4] {
-            return Err(Error::ReservedBitsSet { what: "header flags" });
+            return Err(Error::ReservedBitsSet {
+                what: "header flags",
+            });
         }
         let method = Method::from_id(b[5])?;
         let level = b[6];
@@ -344,11 +346,15 @@ pub fn decompress_stream<R: Read, W: Write>(
     loop {
         let mut bh = [0u8; BLOCK_HEADER_LEN];
         if read_full(&mut input, &mut bh)? < BLOCK_HEADER_LEN {
-            return Err(Error::Truncated { what: "block header" });
+            return Err(Error::Truncated {
+                what: "block header",
+            });
         }
         let kind = bh[0];
         if bh[1..4] != [0; 3] {
-            return Err(Error::ReservedBitsSet { what: "block header" });
+            return Err(Error::ReservedBitsSet {
+                what: "block header",
+            });
         }
         let raw_len = u32::from_le_bytes(bh[4..8].try_into().expect("4 bytes")) as u64;
         let payload_len = u32::from_le_bytes(bh[8..12].try_into().expect("4 bytes")) as u64;
@@ -375,26 +381,36 @@ pub fn decompress_stream<R: Read, W: Write>(
             });
         }
         if (kind == KIND_END) != (raw_len == 0) {
-            return Err(Error::Corrupt("empty data block or non-empty end block".into()));
+            return Err(Error::Corrupt(
+                "empty data block or non-empty end block".into(),
+            ));
         }
         // Read the payload as it arrives: a lying length cannot force a large allocation.
         let mut payload = Vec::with_capacity((payload_len as usize).min(1 << 20));
         (&mut input).take(payload_len).read_to_end(&mut payload)?;
         if (payload.len() as u64) < payload_len {
-            return Err(Error::Truncated { what: "block payload" });
+            return Err(Error::Truncated {
+                what: "block payload",
+            });
         }
         if crc32c::crc32c_append(crc32c::crc32c(&bh[..16]), &payload) != block_crc {
-            return Err(Error::BlockChecksum { block: stats.blocks });
+            return Err(Error::BlockChecksum {
+                block: stats.blocks,
+            });
         }
         stats.container_bytes += (BLOCK_HEADER_LEN + payload.len()) as u64;
         if kind == KIND_END {
             if raw_crc != total_crc {
-                return Err(Error::ContentChecksum { block: stats.blocks });
+                return Err(Error::ContentChecksum {
+                    block: stats.blocks,
+                });
             }
             break;
         }
         if stats.raw_bytes + raw_len > limits.max_output
-            || header.original_len.is_some_and(|l| stats.raw_bytes + raw_len > l)
+            || header
+                .original_len
+                .is_some_and(|l| stats.raw_bytes + raw_len > l)
         {
             return Err(Error::LengthMismatch {
                 expected: header.original_len.unwrap_or(limits.max_output),
@@ -413,12 +429,16 @@ pub fn decompress_stream<R: Read, W: Write>(
                 });
             }
             let done = stats.raw_bytes;
-            header.method.decode_block(&payload, raw_len as usize, header.level, &mut |k| {
-                progress(done + k as u64)
-            })?
+            header
+                .method
+                .decode_block(&payload, raw_len as usize, header.level, &mut |k| {
+                    progress(done + k as u64)
+                })?
         };
         if crc32c::crc32c(&raw) != raw_crc {
-            return Err(Error::ContentChecksum { block: stats.blocks });
+            return Err(Error::ContentChecksum {
+                block: stats.blocks,
+            });
         }
         total_crc = crc32c::crc32c_append(total_crc, &raw);
         output.write_all(&raw)?;

@@ -1,14 +1,18 @@
 //! The container and the `cm` method against real corpora, damage and hostile headers.
 
 use hiercomp::container::{BLOCK_HEADER_LEN, HEADER_LEN, Header};
-use hiercomp::{CompressOptions, Error, Limits, Method, compress, decompress, decompress_with_limits};
+use hiercomp::{
+    CompressOptions, Error, Limits, Method, compress, decompress, decompress_with_limits,
+};
 use quickcheck::{QuickCheck, TestResult};
 use std::path::PathBuf;
 
 fn data_dir() -> PathBuf {
     std::env::var_os("HIERCOMP_DATA")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")))
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"))
+        })
 }
 
 fn corpus(name: &str) -> Vec<(String, Vec<u8>)> {
@@ -20,7 +24,12 @@ fn corpus(name: &str) -> Vec<(String, Vec<u8>)> {
     files.sort();
     files
         .into_iter()
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -33,8 +42,13 @@ fn canterbury_and_calgary_roundtrip_at_level_1_and_5() {
     for name in ["canterbury", "calgary"] {
         for (file, data) in corpus(name) {
             for level in [1, 5] {
-                let packed = compress(&data, &CompressOptions::new(Method::Cm).level(level)).unwrap();
-                assert_eq!(decompress(&packed).unwrap(), data, "{name}/{file} -l {level}");
+                let packed =
+                    compress(&data, &CompressOptions::new(Method::Cm).level(level)).unwrap();
+                assert_eq!(
+                    decompress(&packed).unwrap(),
+                    data,
+                    "{name}/{file} -l {level}"
+                );
                 assert!(packed.len() < data.len(), "{file} did not compress");
             }
         }
@@ -46,14 +60,24 @@ fn alice29_regression_size() {
     // Measured 37,472 bytes at level 5 (1.971 bpb); xz -9e gives 48,528. Allow 2% drift.
     let data = alice();
     let packed = compress(&data, &CompressOptions::new(Method::Cm)).unwrap();
-    assert!(packed.len() < 38_250, "alice29 -l 5: {} bytes", packed.len());
+    assert!(
+        packed.len() < 38_250,
+        "alice29 -l 5: {} bytes",
+        packed.len()
+    );
     // Deterministic: the same input gives the same bytes.
-    assert_eq!(packed, compress(&data, &CompressOptions::new(Method::Cm)).unwrap());
+    assert_eq!(
+        packed,
+        compress(&data, &CompressOptions::new(Method::Cm)).unwrap()
+    );
 }
 
 fn small_container() -> (Vec<u8>, Vec<u8>) {
     let data = alice()[..6000].to_vec();
-    (compress(&data, &CompressOptions::new(Method::Cm).level(3)).unwrap(), data)
+    (
+        compress(&data, &CompressOptions::new(Method::Cm).level(3)).unwrap(),
+        data,
+    )
 }
 
 #[test]
@@ -63,7 +87,10 @@ fn every_single_bit_flip_is_detected() {
         for bit in [0, 7] {
             let mut bad = packed.clone();
             bad[i] ^= 1 << bit;
-            assert!(decompress(&bad).is_err(), "flip of bit {bit} at byte {i} went unnoticed");
+            assert!(
+                decompress(&bad).is_err(),
+                "flip of bit {bit} at byte {i} went unnoticed"
+            );
             hiercomp::fuzz::container_decode(&bad);
         }
     }
@@ -73,7 +100,10 @@ fn every_single_bit_flip_is_detected() {
 fn every_truncation_and_any_trailing_byte_is_an_error() {
     let (packed, _) = small_container();
     for n in 0..packed.len() {
-        assert!(decompress(&packed[..n]).is_err(), "prefix of {n} bytes accepted");
+        assert!(
+            decompress(&packed[..n]).is_err(),
+            "prefix of {n} bytes accepted"
+        );
     }
     let mut long = packed.clone();
     long.push(0);
@@ -104,7 +134,11 @@ fn crc32c_append(crc: u32, data: &[u8]) -> u32 {
     for &b in data {
         c ^= b as u32;
         for _ in 0..8 {
-            c = if c & 1 == 1 { (c >> 1) ^ 0x82f6_3b78 } else { c >> 1 };
+            c = if c & 1 == 1 {
+                (c >> 1) ^ 0x82f6_3b78
+            } else {
+                c >> 1
+            };
         }
     }
     !c
@@ -116,38 +150,68 @@ fn crc32c(data: &[u8]) -> u32 {
 #[test]
 fn hostile_headers_get_specific_errors() {
     let (packed, _) = small_container();
-    assert!(matches!(decompress(b"PK\x03\x04 not ours at all, a zip"), Err(Error::BadMagic)));
+    assert!(matches!(
+        decompress(b"PK\x03\x04 not ours at all, a zip"),
+        Err(Error::BadMagic)
+    ));
     assert!(matches!(decompress(b""), Err(Error::Truncated { .. })));
     assert!(matches!(decompress(b"HC"), Err(Error::Truncated { .. })));
 
     let mut c = packed.clone();
     c[4] = 9;
-    assert!(matches!(decompress(&reseal(c)), Err(Error::UnsupportedVersion(9))));
+    assert!(matches!(
+        decompress(&reseal(c)),
+        Err(Error::UnsupportedVersion(9))
+    ));
     let mut c = packed.clone();
     c[5] = 200;
-    assert!(matches!(decompress(&reseal(c)), Err(Error::UnknownMethod(200))));
+    assert!(matches!(
+        decompress(&reseal(c)),
+        Err(Error::UnknownMethod(200))
+    ));
     let mut c = packed.clone();
     c[6] = 42;
-    assert!(matches!(decompress(&reseal(c)), Err(Error::InvalidLevel { level: 42, .. })));
+    assert!(matches!(
+        decompress(&reseal(c)),
+        Err(Error::InvalidLevel { level: 42, .. })
+    ));
     let mut c = packed.clone();
     c[7] = 40;
-    assert!(matches!(decompress(&reseal(c)), Err(Error::AbsurdLength { .. })));
+    assert!(matches!(
+        decompress(&reseal(c)),
+        Err(Error::AbsurdLength { .. })
+    ));
     let mut c = packed.clone();
     c[9] = 0x80;
-    assert!(matches!(decompress(&reseal(c)), Err(Error::ReservedBitsSet { .. })));
+    assert!(matches!(
+        decompress(&reseal(c)),
+        Err(Error::ReservedBitsSet { .. })
+    ));
     // An original length of 2^60 bytes: refused by the caller's limit, not allocated.
     let mut c = packed.clone();
     c[12..20].copy_from_slice(&(1u64 << 60).to_le_bytes());
-    let limits = Limits { max_output: 1 << 30, ..Limits::default() };
-    assert!(matches!(decompress_with_limits(&reseal(c.clone()), &limits), Err(Error::LimitExceeded { .. })));
+    let limits = Limits {
+        max_output: 1 << 30,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        decompress_with_limits(&reseal(c.clone()), &limits),
+        Err(Error::LimitExceeded { .. })
+    ));
     // Without a limit, the mismatch is found when the blocks end.
-    assert!(matches!(decompress(&reseal(c)), Err(Error::LengthMismatch { .. })));
+    assert!(matches!(
+        decompress(&reseal(c)),
+        Err(Error::LengthMismatch { .. })
+    ));
 
     // Block raw length above the block size, checksums intact.
     let b = HEADER_LEN;
     let mut c = packed.clone();
     c[b + 4..b + 8].copy_from_slice(&u32::MAX.to_le_bytes());
-    assert!(matches!(decompress(&reseal_block(c)), Err(Error::AbsurdLength { .. })));
+    assert!(matches!(
+        decompress(&reseal_block(c)),
+        Err(Error::AbsurdLength { .. })
+    ));
     // A payload length pointing far past the end of the input.
     let mut c = packed.clone();
     c[b + 8..b + 12].copy_from_slice(&5999u32.to_le_bytes());
@@ -155,29 +219,52 @@ fn hostile_headers_get_specific_errors() {
     // Reserved block bits.
     let mut c = packed.clone();
     c[b + 2] = 1;
-    assert!(matches!(decompress(&reseal_block(c)), Err(Error::ReservedBitsSet { .. })));
+    assert!(matches!(
+        decompress(&reseal_block(c)),
+        Err(Error::ReservedBitsSet { .. })
+    ));
     // A wrong content checksum with a valid block checksum: caught after decoding.
     let mut c = packed.clone();
     c[b + 12] ^= 1;
-    assert!(matches!(decompress(&reseal_block(c)), Err(Error::ContentChecksum { .. })));
+    assert!(matches!(
+        decompress(&reseal_block(c)),
+        Err(Error::ContentChecksum { .. })
+    ));
     // Unknown block kind.
     let mut c = packed;
     c[b] = 7;
-    assert!(matches!(decompress(&reseal_block(c)), Err(Error::Corrupt(_))));
+    assert!(matches!(
+        decompress(&reseal_block(c)),
+        Err(Error::Corrupt(_))
+    ));
 }
 
 #[test]
 fn model_memory_limit_is_enforced() {
     let (packed, _) = small_container();
-    let limits = Limits { max_memory: 1 << 10, ..Limits::default() };
-    assert!(matches!(decompress_with_limits(&packed, &limits), Err(Error::LimitExceeded { .. })));
+    let limits = Limits {
+        max_memory: 1 << 10,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        decompress_with_limits(&packed, &limits),
+        Err(Error::LimitExceeded { .. })
+    ));
 }
 
 #[test]
 fn header_roundtrips() {
-    let h = Header { method: Method::Cm, level: 7, block_log: 20, original_len: Some(12345) };
+    let h = Header {
+        method: Method::Cm,
+        level: 7,
+        block_log: 20,
+        original_len: Some(12345),
+    };
     assert_eq!(Header::parse(&h.to_bytes()).unwrap(), h);
-    let h = Header { original_len: None, ..h };
+    let h = Header {
+        original_len: None,
+        ..h
+    };
     assert_eq!(Header::parse(&h.to_bytes()).unwrap(), h);
 }
 
@@ -192,7 +279,11 @@ fn random_data_expands_by_at_most_the_framing() {
             (s >> 24) as u8
         })
         .collect();
-    let packed = compress(&data, &CompressOptions::new(Method::Cm).level(1).block_log(18)).unwrap();
+    let packed = compress(
+        &data,
+        &CompressOptions::new(Method::Cm).level(1).block_log(18),
+    )
+    .unwrap();
     // 4 blocks of 256 KiB: header + 4 block headers + end block.
     assert_eq!(packed.len(), data.len() + HEADER_LEN + 5 * BLOCK_HEADER_LEN);
     assert!(packed.len() as f64 <= data.len() as f64 * 1.001 + 64.0);
@@ -204,7 +295,8 @@ fn streams_of_unknown_length_and_many_blocks() {
     let data: Vec<u8> = alice().into_iter().take(200_000).collect();
     let opts = CompressOptions::new(Method::Cm).level(2).block_log(16);
     let mut packed = Vec::new();
-    let stats = hiercomp::compress_stream(&data[..], &mut packed, &opts, None, &mut |_| {}).unwrap();
+    let stats =
+        hiercomp::compress_stream(&data[..], &mut packed, &opts, None, &mut |_| {}).unwrap();
     assert_eq!(stats.blocks, 3);
     let mut out = Vec::new();
     hiercomp::decompress_stream(&packed[..], &mut out, &Limits::default(), &mut |_| {}).unwrap();
@@ -228,7 +320,10 @@ fn streams_of_unknown_length_and_many_blocks() {
     for i in [1, 0, 2, 3] {
         swapped.extend_from_slice(&packed[spans[i].clone()]);
     }
-    assert!(matches!(decompress(&swapped), Err(Error::ContentChecksum { .. })));
+    assert!(matches!(
+        decompress(&swapped),
+        Err(Error::ContentChecksum { .. })
+    ));
 }
 
 #[test]
@@ -249,7 +344,9 @@ fn prop_roundtrip(data: Vec<u8>, sel: u8) -> TestResult {
 
 #[test]
 fn any_bytes_roundtrip_with_any_method_and_level() {
-    QuickCheck::new().tests(200).quickcheck(prop_roundtrip as fn(Vec<u8>, u8) -> TestResult);
+    QuickCheck::new()
+        .tests(200)
+        .quickcheck(prop_roundtrip as fn(Vec<u8>, u8) -> TestResult);
 }
 
 fn prop_garbage(data: Vec<u8>) -> bool {
@@ -263,5 +360,7 @@ fn prop_garbage(data: Vec<u8>) -> bool {
 
 #[test]
 fn garbage_never_panics() {
-    QuickCheck::new().tests(500).quickcheck(prop_garbage as fn(Vec<u8>) -> bool);
+    QuickCheck::new()
+        .tests(500)
+        .quickcheck(prop_garbage as fn(Vec<u8>) -> bool);
 }

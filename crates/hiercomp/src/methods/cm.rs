@@ -83,14 +83,23 @@ impl CmConfig {
             7 => c(&[0, 1, 2, 3, 4, 5, 6, 8], 20, true, true, 22, true),
             8 => c(&[0, 1, 2, 3, 4, 5, 6, 7, 8], 20, true, true, 22, true),
             9 => c(&[0, 1, 2, 3, 4, 5, 6, 7, 8], 21, true, true, 22, true),
-            _ => return Err(Error::InvalidLevel { method: "cm", level }),
+            _ => {
+                return Err(Error::InvalidLevel {
+                    method: "cm",
+                    level,
+                });
+            }
         })
     }
 
     fn tables(&self) -> usize {
         self.orders.len()
             + if self.word { 2 } else { 0 }
-            + if self.sparse { SparseModel::default_patterns().len() } else { 0 }
+            + if self.sparse {
+                SparseModel::default_patterns().len()
+            } else {
+                0
+            }
     }
 
     /// Table size (log2 buckets) for a block of `len` bytes: each byte touches two buckets
@@ -104,14 +113,21 @@ impl CmConfig {
     pub fn memory(&self, len: usize) -> usize {
         let tb = self.bits_for(len, self.table_bits);
         let tables = self.tables() << (tb + 6);
-        let matcher = if self.match_bits > 0 { 4usize << self.bits_for(len, self.match_bits) } else { 0 };
+        let matcher = if self.match_bits > 0 {
+            4usize << self.bits_for(len, self.match_bits)
+        } else {
+            0
+        };
         let history = 1usize << history_bits(len);
         tables + matcher + history + (1 << 20)
     }
 }
 
 fn history_bits(len: usize) -> u32 {
-    len.max(16).next_power_of_two().trailing_zeros().clamp(4, 30)
+    len.max(16)
+        .next_power_of_two()
+        .trailing_zeros()
+        .clamp(4, 30)
 }
 
 /// The composed model of one block.
@@ -129,7 +145,11 @@ struct CmModel {
 impl CmModel {
     fn new(cfg: &CmConfig, len: usize) -> Self {
         let tb = cfg.bits_for(len, cfg.table_bits);
-        let orders: Vec<OrderN> = cfg.orders.iter().map(|&o| OrderN::new(o, tb, cfg.limit)).collect();
+        let orders: Vec<OrderN> = cfg
+            .orders
+            .iter()
+            .map(|&o| OrderN::new(o, tb, cfg.limit))
+            .collect();
         let word = cfg.word.then(|| WordModel::new(tb, cfg.limit));
         let sparse = cfg
             .sparse

@@ -59,8 +59,10 @@ impl Method {
     pub fn description(self) -> &'static str {
         match self {
             Method::Store => "no compression; blocks stored and checksummed",
-            Method::Cm => "bitwise context mixing: order-N, word, sparse and match models, \
-                           2-layer logistic mixer, APM/SSE, binary arithmetic coder",
+            Method::Cm => {
+                "bitwise context mixing: order-N, word, sparse and match models, \
+                           2-layer logistic mixer, APM/SSE, binary arithmetic coder"
+            }
         }
     }
 
