@@ -1,5 +1,6 @@
 //! Tuning aid for `cm`: prints the ideal cost (bits per byte) of files under a level's
-//! configuration with overrides from the environment (`LR`, `LIMIT`, `TB`).
+//! configuration with overrides from the environment (`LR`, `LIMIT`); `MEM=1` also prints
+//! each level's model memory for a 16 MiB block.
 //!
 //! ```text
 //! LR=4 cargo run --release -p hiercomp-examples --example cm_tune -- LEVEL FILE...
@@ -11,6 +12,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let level: u8 = args.next().ok_or("usage: cm_tune LEVEL FILE...")?.parse()?;
     let mut cfg = CmConfig::for_level(level)?;
+    if std::env::var_os("MEM").is_some() {
+        for l in 1..=9 {
+            let m = CmConfig::for_level(l)?.memory(16 << 20);
+            println!(
+                "level {l}: {:.0} MiB for a 16 MiB block",
+                m as f64 / (1 << 20) as f64
+            );
+        }
+    }
     if let Ok(v) = std::env::var("LR") {
         cfg.lr = v.parse()?;
     }

@@ -80,9 +80,9 @@ impl CmConfig {
             4 => c(&[0, 1, 2, 3, 4, 6], 18, true, false, 20, true),
             5 => c(&[0, 1, 2, 3, 4, 6], 19, true, false, 22, true),
             6 => c(&[0, 1, 2, 3, 4, 5, 6, 8], 19, true, false, 22, true),
-            7 => c(&[0, 1, 2, 3, 4, 5, 6, 8], 20, true, true, 22, true),
-            8 => c(&[0, 1, 2, 3, 4, 5, 6, 7, 8], 20, true, true, 22, true),
-            9 => c(&[0, 1, 2, 3, 4, 5, 6, 7, 8], 21, true, true, 22, true),
+            7 => c(&[0, 1, 2, 3, 4, 5, 6, 8], 19, true, true, 22, true),
+            8 => c(&[0, 1, 2, 3, 4, 5, 6, 7, 8], 19, true, true, 22, true),
+            9 => c(&[0, 1, 2, 3, 4, 5, 6, 7, 8], 20, true, true, 22, true),
             _ => {
                 return Err(Error::InvalidLevel {
                     method: "cm",
@@ -119,7 +119,8 @@ impl CmConfig {
             0
         };
         let history = 1usize << history_bits(len);
-        tables + matcher + history + (1 << 20)
+        let apm = if self.apm { (256 + 65536) * 33 * 2 } else { 0 };
+        tables + matcher + history + apm + (1 << 20)
     }
 }
 
@@ -323,4 +324,38 @@ pub fn decode_block_with(
     }
     progress(raw_len);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_per_level_is_bounded() {
+        let block = 16 << 20;
+        let mut last = 0;
+        for level in MIN_LEVEL..=MAX_LEVEL {
+            let m = CmConfig::for_level(level).unwrap().memory(block);
+            assert!(m >= last, "memory grows with the level");
+            assert!(m < 1200 << 20, "level {level}: {} MiB", m >> 20);
+            last = m;
+        }
+        // Small inputs get small tables.
+        assert!(CmConfig::for_level(9).unwrap().memory(4096) < 16 << 20);
+        assert!(CmConfig::for_level(0).is_err() && CmConfig::for_level(10).is_err());
+    }
+
+    #[test]
+    fn truncated_and_padded_payloads_are_errors() {
+        let data = b"abcabcabcabd".repeat(100);
+        let packed = encode_block(&data, 4, &mut |_| {}).unwrap();
+        assert_eq!(
+            decode_block(&packed, data.len(), 4, &mut |_| {}).unwrap(),
+            data
+        );
+        assert!(decode_block(&packed[..packed.len() - 1], data.len(), 4, &mut |_| {}).is_err());
+        let mut long = packed.clone();
+        long.push(0);
+        assert!(decode_block(&long, data.len(), 4, &mut |_| {}).is_err());
+    }
 }
