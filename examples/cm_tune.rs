@@ -1,5 +1,7 @@
 //! Tuning aid for `cm`: prints the ideal cost (bits per byte) of files under a level's
-//! configuration with overrides from the environment (`LR`, `LIMIT`); `MEM=1` also prints
+//! configuration with overrides from the environment (`LR`, `LIMIT`, `TB` (table bits), and
+//! `WORD`, `SPARSE`,
+//! `RECORD`, `APM`, `MATCH` set to 0 or 1 for ablations); `MEM=1` also prints
 //! each level's model memory for a 16 MiB block.
 //!
 //! ```text
@@ -23,6 +25,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if let Ok(v) = std::env::var("LR") {
         cfg.lr = v.parse()?;
+    }
+    let flag = |name: &str, v: &mut bool| {
+        if let Ok(s) = std::env::var(name) {
+            *v = s == "1";
+        }
+    };
+    flag("WORD", &mut cfg.word);
+    flag("SPARSE", &mut cfg.sparse);
+    flag("RECORD", &mut cfg.record);
+    flag("APM", &mut cfg.apm);
+    if std::env::var("MATCH").is_ok_and(|s| s == "0") {
+        cfg.match_bits = 0;
+    }
+    if let Ok(v) = std::env::var("TB") {
+        cfg.table_bits = v.parse()?;
     }
     if let Ok(v) = std::env::var("LIMIT") {
         cfg.limit = v.parse()?;

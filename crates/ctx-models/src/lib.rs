@@ -9,7 +9,8 @@
 //! ([`History::update`]).
 //!
 //! The models: [`OrderN`] (hashed order-N contexts), [`WordModel`] (current and previous
-//! word), [`SparseModel`] (skip contexts), [`MatchModel`] (longest recent match). Each is
+//! word), [`SparseModel`] (skip contexts), [`RecordModel`] (column contexts of tables and
+//! images), [`MatchModel`] (longest recent match). Each is
 //! usable alone through [`Standalone`], which turns a model into a [`BitPredictor`].
 //!
 //! All arithmetic is fixed point: an encoder and a decoder make bit-identical predictions on
@@ -42,6 +43,7 @@ mod history;
 mod logistic;
 mod matcher;
 mod mixer;
+mod record;
 mod word;
 
 pub use counter::{
@@ -52,6 +54,7 @@ pub use history::History;
 pub use logistic::{squash, stretch};
 pub use matcher::MatchModel;
 pub use mixer::{Apm, Mixer};
+pub use record::RecordModel;
 pub use word::{SparseModel, WordModel};
 
 /// Errors of this crate.
