@@ -1,5 +1,6 @@
 //! Tuning aid for `cm`: prints the ideal cost (bits per byte) of files under a level's
-//! configuration with overrides from the environment (`LR`, `LIMIT`, `TB` (table bits), and
+//! configuration with overrides from the environment (`LR`, `LIMIT`, `TB` (table bits), `TWEEDIE`
+//! (calibrator steps), and
 //! `WORD`, `SPARSE`,
 //! `RECORD`, `APM`, `MATCH` set to 0 or 1 for ablations); `MEM=1` also prints
 //! each level's model memory for a 16 MiB block.
@@ -37,6 +38,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     flag("APM", &mut cfg.apm);
     if std::env::var("MATCH").is_ok_and(|s| s == "0") {
         cfg.match_bits = 0;
+    }
+    if let Ok(v) = std::env::var("TWEEDIE") {
+        cfg.tweedie = v.parse()?;
     }
     if let Ok(v) = std::env::var("TB") {
         cfg.table_bits = v.parse()?;

@@ -125,3 +125,72 @@ mod tests {
         assert!(counter_p16(c) >= 0);
     }
 }
+
+/// Context slots: an adaptive probability together with a small *bit history*.
+///
+/// A slot is one `u32`: a 16-bit probability of a 1 (bits 16‥31), a 6-bit count that sets
+/// its learning rate (bits 8‥13, rate `1/(n + 1.5)`, `n ≤ 63`), and an 8-bit bit-history
+/// state (bits 0‥7): how many zeros and ones this context has seen, each capped at 7 and
+/// discounted when the other bit occurs (`n ← ⌈n/2⌉` once above 2), plus the last two bits.
+/// The state is not a probability: a per-model [`AdaptiveMap`] learns what each state
+/// predicts ("indirect" modelling), which catches deterministic contexts and recent
+/// changes that a single running average blurs.
+pub mod slot {
+    use super::RECIP;
+
+    /// A fresh slot: p = 1/2, count 0, empty history.
+    pub const INIT: u32 = 1 << 31;
+    /// The largest count.
+    pub const MAX_COUNT: u32 = 63;
+
+    /// The slot's direct probability of a 1, 12-bit.
+    #[inline(always)]
+    pub fn p12(s: u32) -> i32 {
+        (s >> 20) as i32
+    }
+
+    /// The slot's count (0‥63).
+    #[inline(always)]
+    pub fn count(s: u32) -> u32 {
+        (s >> 8) & 63
+    }
+
+    /// The slot's bit-history state (0‥255).
+    #[inline(always)]
+    pub fn state(s: u32) -> usize {
+        (s & 255) as usize
+    }
+
+    /// The next bit-history state after `bit`.
+    #[inline(always)]
+    pub fn next_state(st: usize, bit: bool) -> usize {
+        let (mut n0, mut n1, h) = (st >> 5, (st >> 2) & 7, st & 3);
+        if bit {
+            n1 = (n1 + 1).min(7);
+            if n0 > 2 {
+                n0 = n0.div_ceil(2);
+            }
+        } else {
+            n0 = (n0 + 1).min(7);
+            if n1 > 2 {
+                n1 = n1.div_ceil(2);
+            }
+        }
+        (n0 << 5) | (n1 << 2) | ((h << 1) & 3) | bit as usize
+    }
+
+    /// Learns `bit`; `limit` caps the count (at most [`MAX_COUNT`]).
+    #[inline(always)]
+    pub fn update(s: &mut u32, bit: bool, limit: u32) {
+        let n = count(*s);
+        let p = (*s >> 16) as i32;
+        let target = if bit { 65535 } else { 0 };
+        let p = p + (((target - p) as i64 * RECIP[n as usize] as i64) >> 16) as i32;
+        let n = if n < limit.min(MAX_COUNT) {
+            n + 1
+        } else {
+            limit.min(MAX_COUNT)
+        };
+        *s = ((p as u32) << 16) | (n << 8) | next_state(state(*s), bit) as u32;
+    }
+}

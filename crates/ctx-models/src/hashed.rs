@@ -7,7 +7,7 @@
 //! high one), found by probing three neighbours for the checksum; on a miss the
 //! lowest-priority neighbour is reset and taken, and the others age.
 
-use crate::counter::{COUNTER_INIT, counter_p12, counter_update};
+use crate::counter::{AdaptiveMap, slot};
 use crate::{ContextModel, History, Inputs, stretch};
 
 /// Mixes a 64-bit value (the finaliser of SplitMix64); used to hash contexts.
@@ -29,7 +29,7 @@ pub fn hash_combine(h: u64, v: u64) -> u64 {
 type Bucket = [u32; 16];
 
 const EMPTY: Bucket = {
-    let mut b = [COUNTER_INIT; 16];
+    let mut b = [slot::INIT; 16];
     b[0] = 0;
     b
 };
@@ -88,13 +88,13 @@ impl ContextTable {
         victim
     }
 
-    /// The counter at `slot` (1‥15) of bucket `b`.
+    /// The slot (see [`slot`](crate::slot)) at index `slot` (1‥15) of bucket `b`.
     #[inline(always)]
     pub fn counter(&self, b: usize, slot: usize) -> u32 {
         self.buckets[b][slot]
     }
 
-    /// Mutable access to the counter at `slot` of bucket `b`.
+    /// Mutable access to the slot at index `slot` of bucket `b`.
     #[inline(always)]
     pub fn counter_mut(&mut self, b: usize, slot: usize) -> &mut u32 {
         &mut self.buckets[b][slot]
@@ -118,18 +118,23 @@ fn nibble_slot(c0: u32, bit_pos: u32) -> usize {
 #[derive(Debug, Clone)]
 pub struct HashedContext {
     table: ContextTable,
+    states: AdaptiveMap,
     limit: u32,
+    last: u32,
     hash: u64,
     bucket: usize,
     slot: usize,
 }
 
 impl HashedContext {
-    /// A context over `2^table_bits` buckets with count limit `limit` for its counters.
+    /// A context over `2^table_bits` buckets with count limit `limit` (at most 63) for the
+    /// direct probabilities of its slots.
     pub fn new(table_bits: u32, limit: u32) -> Self {
         Self {
             table: ContextTable::new(table_bits),
+            states: AdaptiveMap::new(256 * 8, 1023),
             limit,
+            last: slot::INIT,
             hash: 0,
             bucket: 0,
             slot: 1,
@@ -148,37 +153,59 @@ impl HashedContext {
         self.bucket = self.table.find(hash);
     }
 
-    /// The counter for the next bit; moves to the low-nibble bucket when `bit_pos` is 4.
+    /// The slot for the next bit; moves to the low-nibble bucket when `bit_pos` is 4.
     #[inline]
     pub fn counter(&mut self, h: &History) -> u32 {
         if h.bit_pos() == 4 {
             self.bucket = self.table.find(hash_combine(self.hash, h.c0() as u64));
         }
         self.slot = nibble_slot(h.c0(), h.bit_pos());
-        self.table.counter(self.bucket, self.slot)
+        self.last = self.table.counter(self.bucket, self.slot);
+        self.last
     }
 
-    /// Adds the two mixer inputs of counter `c`: the stretched probability, and the same
-    /// scaled by confidence (how many bits the counter has seen), so that the mixer can
-    /// trust well-seen contexts more.
+    /// Whether the slot of the current bit has learnt anything (this context has been
+    /// seen at this node before).
     #[inline(always)]
-    pub fn add_inputs(c: u32, x: &mut Inputs) {
-        let st = stretch(counter_p12(c));
-        let n = (c & 1023).min(31) as i32;
+    pub fn known(&self) -> bool {
+        slot::count(self.last) != 0
+    }
+
+    /// Looks up the slot of the next bit and adds three mixer inputs: the stretched direct
+    /// probability, the same scaled by confidence (the slot's count, so that the mixer can
+    /// trust well-seen contexts more), and the stretched probability that the slot's
+    /// bit-history state predicts.
+    #[inline]
+    pub fn predict(&mut self, h: &History, x: &mut Inputs) {
+        let c = self.counter(h);
+        let st = stretch(slot::p12(c));
+        let n = slot::count(c).min(31) as i32;
         x.add(st);
         x.add((st * n) >> 5);
+        let sx = slot::state(c) + 256 * h.bit_pos() as usize;
+        x.add(if n == 0 {
+            0
+        } else {
+            stretch(self.states.p(sx))
+        });
     }
 
     /// Learns the coded bit.
     #[inline]
     pub fn update(&mut self, bit: bool) {
-        counter_update(
+        if slot::count(self.last) != 0 {
+            self.states.update(bit);
+        }
+        slot::update(
             self.table.counter_mut(self.bucket, self.slot),
             bit,
             self.limit,
         );
     }
 }
+
+/// Inputs each [`HashedContext`] adds to the mixer.
+pub const INPUTS_PER_CONTEXT: usize = 3;
 
 /// The order-N model: the context is the last N bytes (N = 0 … 16).
 #[derive(Debug, Clone)]
@@ -199,6 +226,12 @@ impl OrderN {
     /// The order.
     pub fn order(&self) -> usize {
         self.order
+    }
+
+    /// Whether this order's context has been seen at the current node (valid after
+    /// `predict`).
+    pub fn known(&self) -> bool {
+        self.ctx.known()
     }
 
     /// Memory used, in bytes.
@@ -232,7 +265,7 @@ impl OrderN {
 
 impl ContextModel for OrderN {
     fn inputs(&self) -> usize {
-        2
+        INPUTS_PER_CONTEXT
     }
 
     #[inline]
@@ -240,8 +273,7 @@ impl ContextModel for OrderN {
         if h.bit_pos() == 0 {
             self.ctx.set_context(Self::context_hash(self.order, h));
         }
-        let c = self.ctx.counter(h);
-        HashedContext::add_inputs(c, x);
+        self.ctx.predict(h, x);
     }
 
     #[inline]

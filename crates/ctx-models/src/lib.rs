@@ -4,7 +4,8 @@
 //! decision every [`ContextModel`] reads the shared [`History`] and adds its opinion — one
 //! or more *stretched* probabilities ([`stretch`]) — to the mixer's [`Inputs`]; a [`Mixer`]
 //! combines them with weights learnt online; [`Apm`] stages refine the result under small
-//! contexts; an arithmetic coder spends `−log2 p` bits on the actual bit; then every model
+//! contexts, and the [`TweedieCalibrator`] corrects what bias is left; an arithmetic coder
+//! spends `−log2 p` bits on the actual bit; then every model
 //! learns the bit ([`ContextModel::update`]) and the history moves on
 //! ([`History::update`]).
 //!
@@ -44,17 +45,20 @@ mod logistic;
 mod matcher;
 mod mixer;
 mod record;
+mod tweedie;
 mod word;
 
 pub use counter::{
     AdaptiveMap, COUNTER_INIT, MAX_LIMIT, counter_count, counter_p12, counter_p16, counter_update,
+    slot,
 };
-pub use hashed::{ContextTable, HashedContext, OrderN, hash_combine, hash64};
+pub use hashed::{ContextTable, HashedContext, INPUTS_PER_CONTEXT, OrderN, hash_combine, hash64};
 pub use history::History;
 pub use logistic::{squash, stretch};
 pub use matcher::MatchModel;
 pub use mixer::{Apm, Mixer};
 pub use record::RecordModel;
+pub use tweedie::{LOGIT_BINS, TweedieCalibrator};
 pub use word::{SparseModel, WordModel};
 
 /// Errors of this crate.

@@ -26,6 +26,7 @@ pub struct MatchModel {
     expected: Option<u8>,
     map: AdaptiveMap,
     bucket: usize,
+    byte_map: AdaptiveMap,
 }
 
 /// Quantizes a match length into 0‥15.
@@ -61,12 +62,13 @@ impl MatchModel {
             expected: None,
             map: AdaptiveMap::new(64 * 2, 1023),
             bucket: 0,
+            byte_map: AdaptiveMap::new(4 * 256 * 256, 255),
         }
     }
 
     /// Memory used, in bytes.
     pub fn memory(&self) -> usize {
-        self.table.len() * 4
+        self.table.len() * 4 + 4 * 256 * 256 * 4
     }
 
     /// The current match length in bytes (0 when there is no match).
@@ -143,13 +145,26 @@ impl MatchModel {
 
 impl ContextModel for MatchModel {
     fn inputs(&self) -> usize {
-        2
+        3
     }
 
     fn predict(&mut self, h: &History, x: &mut Inputs) {
         if h.bit_pos() == 0 {
             self.byte_boundary(h);
         }
+        // The predicted byte (and how long the match is) as a context of its own: learns
+        // which bytes follow the prediction when it fails, and how reliable it is per byte.
+        let lq = match self.len {
+            0 => 0,
+            1..=15 => 1,
+            16..=31 => 2,
+            _ => 3,
+        };
+        let e = self.expected.map_or(0, |e| e as usize);
+        let lq = if self.expected.is_some() { lq } else { 0 };
+        x.add(stretch(
+            self.byte_map.p((lq * 256 + e) * 256 + h.c0() as usize),
+        ));
         if let Some(e) = self.expected {
             let bp = h.bit_pos();
             if (e as u32 | 256) >> (8 - bp) != h.c0() {
@@ -177,5 +192,6 @@ impl ContextModel for MatchModel {
         if self.expected.is_some() {
             self.map.update(bit);
         }
+        self.byte_map.update(bit);
     }
 }

@@ -4,58 +4,83 @@
 //! (the partial byte, the match state, …) and computes `Σ wᵢ·xᵢ` over the stretched inputs.
 //! Layer 2 mixes the selectors' outputs with one more weight vector. Every weight vector
 //! learns online by gradient descent on coding cost: `w += η·(bit − p)·x`, the gradient of
-//! −log2 p for a logistic model. Weights are 16.16 fixed point, sums are 64-bit, so results
-//! are identical on every platform.
+//! −log2 p for a logistic model. See [`Mixer`] for why its `f32` arithmetic is still
+//! reproducible bit for bit.
 
 use crate::{Inputs, squash, stretch};
 
+/// Lanes of the dot products: sums run in this many interleaved accumulators, combined in a
+/// fixed order, so the compiler can use SIMD while the result stays exactly reproducible.
+const LANES: usize = 8;
+
 /// A two-layer logistic mixer.
+///
+/// Weights and sums are `f32`. IEEE 754 addition and multiplication are correctly rounded
+/// and Rust never fuses or reorders them, so with the fixed summation order of
+/// [`LANES`] accumulators every platform computes bit-identical predictions — the property a
+/// lossless coder needs — while the loops vectorise.
 #[derive(Debug, Clone)]
 pub struct Mixer {
     n: usize,
+    stride: usize,
     sizes: Vec<usize>,
     offsets: Vec<usize>,
-    weights: Vec<i32>,
+    weights: Vec<f32>,
+    xf: Vec<f32>,
     selected: Vec<usize>,
     out: Vec<i32>,
     out_p: Vec<i32>,
-    final_w: Vec<i32>,
+    outf: Vec<f32>,
+    final_w: Vec<f32>,
     final_sets: usize,
     final_sel: usize,
     pr: i32,
     lr: i32,
     lr_final: i32,
+    updates: u32,
 }
 
 impl Mixer {
     /// A mixer over `n_inputs` inputs with one layer-1 selector per entry of `selector_sizes`
     /// (the number of contexts that selector distinguishes), and a layer 2 whose weight
     /// vector is chosen among `final_sets`. `lr` is the learning rate in 1/16 steps
-    /// (around 4‥64; 16 means η ≈ 1/64 in real units).
+    /// (around 4‥64; 16 means η ≈ 1/64 in real units). The rate starts 4× higher and decays
+    /// towards `lr` over the first few hundred thousand bits, so that fresh weights move fast
+    /// and settled ones are not shaken by noise.
     pub fn new(n_inputs: usize, selector_sizes: &[usize], final_sets: usize, lr: i32) -> Self {
         let n = n_inputs + 1; // + bias input
+        let stride = n.div_ceil(LANES) * LANES;
         let mut offsets = Vec::with_capacity(selector_sizes.len());
         let mut total = 0;
         for &s in selector_sizes {
             offsets.push(total);
-            total += s.max(1) * n;
+            total += s.max(1) * stride;
         }
         let k = selector_sizes.len().max(1);
-        let w0 = (65536 / n_inputs.max(1) as i32).max(1) * 2;
+        let w0 = 2.0 / n_inputs.max(1) as f32;
+        let mut weights = vec![w0; total];
+        // Padding lanes stay zero (their inputs are zero too).
+        for set in weights.chunks_exact_mut(stride) {
+            set[n..].fill(0.0);
+        }
         Self {
             n,
+            stride,
             sizes: selector_sizes.iter().map(|&s| s.max(1)).collect(),
             offsets,
-            weights: vec![w0; total],
+            weights,
+            xf: vec![0.0; stride],
             selected: vec![0; k],
             out: vec![0; k],
             out_p: vec![2048; k],
-            final_w: vec![65536 / k as i32; k * final_sets.max(1)],
+            outf: vec![0.0; k],
+            final_w: vec![1.0 / k as f32; k * final_sets.max(1)],
             final_sets: final_sets.max(1),
             final_sel: 0,
             pr: 2048,
             lr,
             lr_final: lr.max(2) / 2,
+            updates: 0,
         }
     }
 
@@ -70,15 +95,31 @@ impl Mixer {
     }
 
     #[inline(always)]
-    fn dot(w: &[i32], x: &[i32]) -> i32 {
-        let s: i64 = w.iter().zip(x).map(|(&w, &x)| w as i64 * x as i64).sum();
-        (s >> 16).clamp(-2047, 2047) as i32
+    fn dot(w: &[f32], x: &[f32]) -> f32 {
+        let mut acc = [0f32; LANES];
+        for (wc, xc) in w.chunks_exact(LANES).zip(x.chunks_exact(LANES)) {
+            for j in 0..LANES {
+                acc[j] += wc[j] * xc[j];
+            }
+        }
+        ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
     }
 
     #[inline(always)]
-    fn train(w: &mut [i32], x: &[i32], err: i32) {
-        for (w, &x) in w.iter_mut().zip(x) {
-            *w = (*w as i64 + ((x as i64 * err as i64) >> 14)).clamp(-(1 << 22), 1 << 22) as i32;
+    fn to_stretch(d: f32) -> i32 {
+        if d.is_nan() {
+            0
+        } else {
+            d.clamp(-2047.0, 2047.0) as i32
+        }
+    }
+
+    #[inline(always)]
+    fn train(w: &mut [f32], x: &[f32], e: f32) {
+        for (wc, xc) in w.chunks_exact_mut(LANES).zip(x.chunks_exact(LANES)) {
+            for j in 0..LANES {
+                wc[j] += xc[j] * e;
+            }
         }
     }
 
@@ -89,18 +130,26 @@ impl Mixer {
         x.add(256);
         let xs = x.as_slice();
         debug_assert_eq!(xs.len(), self.n);
-        let n = self.n;
+        for (f, &v) in self.xf.iter_mut().zip(xs) {
+            *f = v as f32;
+        }
+        let stride = self.stride;
         for (k, sel) in self.selected.iter_mut().enumerate() {
             let c = contexts.get(k).copied().unwrap_or(0) % self.sizes[k];
-            *sel = self.offsets[k] + c * n;
-            let d = Self::dot(&self.weights[*sel..*sel + n], &xs[..n]);
+            *sel = self.offsets[k] + c * stride;
+            let d = Self::to_stretch(Self::dot(&self.weights[*sel..*sel + stride], &self.xf));
             self.out[k] = d;
+            self.outf[k] = d as f32;
             self.out_p[k] = squash(d);
         }
         let k = self.out.len();
         self.final_sel = (final_ctx % self.final_sets) * k;
-        let d = Self::dot(&self.final_w[self.final_sel..self.final_sel + k], &self.out);
-        self.pr = squash(d);
+        let w = &self.final_w[self.final_sel..self.final_sel + k];
+        let mut d = 0f32;
+        for (w, x) in w.iter().zip(&self.outf) {
+            d += w * x;
+        }
+        self.pr = squash(Self::to_stretch(d));
         self.pr
     }
 
@@ -110,19 +159,26 @@ impl Mixer {
     }
 
     /// Learns `bit` for the inputs of the last [`mix`](Self::mix).
-    pub fn update(&mut self, x: &Inputs, bit: bool) {
+    pub fn update(&mut self, _x: &Inputs, bit: bool) {
         let y = (bit as i32) << 12;
-        let xs = x.as_slice();
-        let n = self.n;
+        // lr · (1 + 3·D/(D + t)), D = 2^17 bits; η = lr · 2^-30 per stretch unit and
+        // 12-bit probability unit (the scale of the former 16.16 fixed-point mixer).
+        self.updates = self.updates.saturating_add(1);
+        let lr =
+            self.lr + ((3 * self.lr as i64 * (1 << 17)) / ((1 << 17) + self.updates as i64)) as i32;
+        let scale = lr as f32 * (1.0 / (1u64 << 30) as f32);
+        let stride = self.stride;
         for k in 0..self.selected.len() {
-            let err = (y - self.out_p[k]) * self.lr;
+            let e = (y - self.out_p[k]) as f32 * scale;
             let s = self.selected[k];
-            Self::train(&mut self.weights[s..s + n], &xs[..n], err);
+            Self::train(&mut self.weights[s..s + stride], &self.xf, e);
         }
-        let k = self.out.len();
-        let err = (y - self.pr) * self.lr_final;
+        let e = (y - self.pr) as f32 * (self.lr_final as f32 * (1.0 / (1u64 << 30) as f32));
         let s = self.final_sel;
-        Self::train(&mut self.final_w[s..s + k], &self.out, err);
+        let k = self.out.len();
+        for (w, x) in self.final_w[s..s + k].iter_mut().zip(&self.outf) {
+            *w += x * e;
+        }
     }
 }
 

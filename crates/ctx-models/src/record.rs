@@ -1,6 +1,6 @@
 //! The record model: contexts from the same column of the previous rows.
 
-use crate::hashed::{HashedContext, hash_combine, hash64};
+use crate::hashed::{HashedContext, INPUTS_PER_CONTEXT, hash_combine, hash64};
 use crate::{ContextModel, History, Inputs};
 
 /// Fewest repeats of a period before it is taken as the record length.
@@ -75,7 +75,7 @@ impl RecordModel {
 
 impl ContextModel for RecordModel {
     fn inputs(&self) -> usize {
-        8
+        4 * INPUTS_PER_CONTEXT
     }
 
     fn predict(&mut self, h: &History, x: &mut Inputs) {
@@ -101,8 +101,7 @@ impl ContextModel for RecordModel {
             }
         }
         for c in &mut self.ctxs {
-            let counter = c.counter(h);
-            HashedContext::add_inputs(counter, x);
+            c.predict(h, x);
         }
     }
 
@@ -121,7 +120,7 @@ mod tests {
     fn detects_the_row_length_of_a_table() {
         let mut m = RecordModel::new(10, 255);
         let mut h = History::new(16);
-        let mut x = Inputs::with_capacity(8);
+        let mut x = Inputs::with_capacity(12);
         let row = b"12,alpha,0.5,x\n"; // 15 bytes
         for _ in 0..40 {
             for &b in row {

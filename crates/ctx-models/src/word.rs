@@ -1,6 +1,6 @@
 //! The word model and sparse (skip) contexts.
 
-use crate::hashed::{HashedContext, hash_combine, hash64};
+use crate::hashed::{HashedContext, INPUTS_PER_CONTEXT, hash_combine, hash64};
 use crate::{ContextModel, History, Inputs};
 
 /// Whether `b` continues a word: ASCII letters and digits, apostrophes inside words, and
@@ -51,7 +51,7 @@ impl WordModel {
 
 impl ContextModel for WordModel {
     fn inputs(&self) -> usize {
-        4
+        2 * INPUTS_PER_CONTEXT
     }
 
     fn predict(&mut self, h: &History, x: &mut Inputs) {
@@ -77,10 +77,8 @@ impl ContextModel for WordModel {
             self.bigram
                 .set_context(hash_combine(hash_combine(hash64(102), w), self.prev));
         }
-        let c = self.unigram.counter(h);
-        HashedContext::add_inputs(c, x);
-        let c = self.bigram.counter(h);
-        HashedContext::add_inputs(c, x);
+        self.unigram.predict(h, x);
+        self.bigram.predict(h, x);
     }
 
     fn update(&mut self, _h: &History, bit: bool) {
@@ -127,7 +125,7 @@ impl SparseModel {
 
 impl ContextModel for SparseModel {
     fn inputs(&self) -> usize {
-        2 * self.patterns.len()
+        INPUTS_PER_CONTEXT * self.patterns.len()
     }
 
     fn predict(&mut self, h: &History, x: &mut Inputs) {
@@ -139,8 +137,7 @@ impl ContextModel for SparseModel {
                 }
                 ctx.set_context(v);
             }
-            let c = ctx.counter(h);
-            HashedContext::add_inputs(c, x);
+            ctx.predict(h, x);
         }
     }
 

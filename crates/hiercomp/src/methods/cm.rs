@@ -24,7 +24,7 @@ use crate::{Error, Result};
 use arith_coder::{BinaryDecoder, BinaryEncoder, BitDecoder, BitEncoder};
 use ctx_models::{
     Apm, ContextModel, History, Inputs, MatchModel, Mixer, OrderN, RecordModel, SparseModel,
-    WordModel,
+    TweedieCalibrator, WordModel,
 };
 
 /// Lowest level of `cm`.
@@ -60,6 +60,8 @@ pub struct CmConfig {
     pub apm: bool,
     /// Mixer learning rate.
     pub lr: i32,
+    /// Steps of the Tweedie calibrator after the APMs; 0 turns it off.
+    pub tweedie: usize,
 }
 
 impl CmConfig {
@@ -67,15 +69,16 @@ impl CmConfig {
     pub fn for_level(level: u8) -> Result<Self> {
         let c = |orders: &[usize], table_bits, word, sparse, match_bits, apm| CmConfig {
             record: level >= 5,
+            tweedie: usize::from(level >= 6),
             orders: orders.to_vec(),
             table_bits,
-            limit: 255,
+            limit: 63,
             word,
             sparse,
             match_bits,
             match_min: 6,
             apm,
-            lr: 12,
+            lr: 4,
         };
         Ok(match level {
             1 => c(&[1, 2, 3], 16, false, false, 18, false),
@@ -120,12 +123,17 @@ impl CmConfig {
         let tb = self.bits_for(len, self.table_bits);
         let tables = self.tables() << (tb + 6);
         let matcher = if self.match_bits > 0 {
-            4usize << self.bits_for(len, self.match_bits)
+            // position table + the match-byte map
+            (4usize << self.bits_for(len, self.match_bits)) + (1 << 20)
         } else {
             0
         };
         let history = 1usize << history_bits(len);
-        let apm = if self.apm { (256 + 65536) * 33 * 2 } else { 0 };
+        let apm = if self.apm {
+            (256 + 2 * 65536) * 33 * 2
+        } else {
+            0
+        };
         tables + matcher + history + apm + (1 << 20)
     }
 }
@@ -146,7 +154,8 @@ struct CmModel {
     record: Option<RecordModel>,
     matcher: Option<MatchModel>,
     mixer: Mixer,
-    apm: Option<(Apm, Apm)>,
+    apm: Option<(Apm, Apm, Apm)>,
+    tweedie: Option<TweedieCalibrator>,
     x: Inputs,
 }
 
@@ -177,8 +186,11 @@ impl CmModel {
             sparse,
             record,
             matcher,
-            mixer: Mixer::new(n, &[256, 16 * 8, 256], 16, cfg.lr),
-            apm: cfg.apm.then(|| (Apm::new(256, 7), Apm::new(65536, 7))),
+            mixer: Mixer::new(n, &[256, 16 * 8, 256, 16 * 8], 16, cfg.lr),
+            apm: cfg
+                .apm
+                .then(|| (Apm::new(256, 7), Apm::new(65536, 7), Apm::new(65536, 7))),
+            tweedie: (cfg.tweedie > 0).then(|| TweedieCalibrator::new(cfg.tweedie, 3, 1 << 14)),
             x: Inputs::with_capacity(n),
         }
     }
@@ -209,15 +221,40 @@ impl CmModel {
         };
         let c0 = h.c0() as usize;
         let c1 = h.back(1) as usize;
-        let ctxs = [c0, mstate * 8 + h.bit_pos() as usize, c1];
+        let known = self
+            .orders
+            .iter()
+            .filter(|o| o.order() >= 2 && o.known())
+            .count();
+        let ctxs = [
+            c0,
+            mstate * 8 + h.bit_pos() as usize,
+            c1,
+            known.min(15) * 8 + h.bit_pos() as usize,
+        ];
         let pm = self.mixer.mix(&mut self.x, &ctxs, mstate);
         let p16 = match &mut self.apm {
-            Some((a1, a2)) => {
+            Some((a1, a2, a3)) => {
                 let p1 = a1.refine(pm, c0);
                 let p2 = a2.refine(pm, c0 | (c1 << 8));
-                (pm * 16 * 2 + p1 + p2 * 5) >> 3
+                let c2 = h.back(2) as usize;
+                let p3 = a3.refine(pm, (c0 ^ (c1 << 8) ^ (c2 << 16)).wrapping_mul(0x9e37) >> 8);
+                (pm * 16 * 2 + p1 + p2 * 3 + p3 * 2) >> 3
             }
             None => pm * 16,
+        };
+        let p16 = match &mut self.tweedie {
+            Some(t) => {
+                // Agreement class: no match prediction, match agrees with p, or disagrees.
+                let bp = self.h.bit_pos();
+                let class = match self.matcher.as_ref().and_then(MatchModel::expected_byte) {
+                    Some(e) if (e >> (7 - bp)) & 1 == u8::from(p16 >= 32768) => 1,
+                    Some(_) => 2,
+                    None => 0,
+                };
+                t.refine(p16, bp, class)
+            }
+            None => p16,
         };
         p16.clamp(32, 65535 - 32) as u32
     }
@@ -241,9 +278,13 @@ impl CmModel {
         if let Some(m) = &mut self.matcher {
             m.update(h, bit);
         }
-        if let Some((a1, a2)) = &mut self.apm {
+        if let Some((a1, a2, a3)) = &mut self.apm {
             a1.update(bit);
             a2.update(bit);
+            a3.update(bit);
+        }
+        if let Some(t) = &mut self.tweedie {
+            t.update(bit);
         }
         self.h.update(bit);
     }
