@@ -1,6 +1,6 @@
 //! Tuning aid for `cm`: prints the ideal cost (bits per byte) of files under a level's
 //! configuration with overrides from the environment (`LR`, `LIMIT`, `TB` (table bits), `TWEEDIE`
-//! (calibrator steps), and
+//! (calibrator steps), `SEL` (mixer selectors), and
 //! `WORD`, `SPARSE`,
 //! `RECORD`, `APM`, `MATCH` set to 0 or 1 for ablations); `MEM=1` also prints
 //! each level's model memory for a 16 MiB block.
@@ -41,6 +41,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if let Ok(v) = std::env::var("TWEEDIE") {
         cfg.tweedie = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("SEL") {
+        cfg.selectors = v.parse()?;
     }
     if let Ok(v) = std::env::var("TB") {
         cfg.table_bits = v.parse()?;

@@ -78,7 +78,11 @@ impl AdaptiveMap {
     /// `cx` for [`update`](Self::update).
     #[inline]
     pub fn p(&mut self, cx: usize) -> i32 {
-        self.idx = cx % self.t.len();
+        self.idx = if cx < self.t.len() {
+            cx
+        } else {
+            cx % self.t.len()
+        };
         counter_p12(self.t[self.idx])
     }
 

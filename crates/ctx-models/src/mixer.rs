@@ -124,8 +124,9 @@ impl Mixer {
     }
 
     /// Mixes `x` (exactly [`inputs`](Self::inputs) values; a bias is appended here) with
-    /// the weight sets chosen by `contexts` (one per selector, each taken modulo its size)
-    /// and the layer-2 set `final_ctx`; returns a 12-bit probability of a 1.
+    /// the weight sets chosen by `contexts` (one per selector, each capped to its size − 1)
+    /// and the layer-2 set `final_ctx` (capped likewise); returns a 12-bit probability of
+    /// a 1.
     pub fn mix(&mut self, x: &mut Inputs, contexts: &[usize], final_ctx: usize) -> i32 {
         x.add(256);
         let xs = x.as_slice();
@@ -135,7 +136,7 @@ impl Mixer {
         }
         let stride = self.stride;
         for (k, sel) in self.selected.iter_mut().enumerate() {
-            let c = contexts.get(k).copied().unwrap_or(0) % self.sizes[k];
+            let c = contexts.get(k).copied().unwrap_or(0).min(self.sizes[k] - 1);
             *sel = self.offsets[k] + c * stride;
             let d = Self::to_stretch(Self::dot(&self.weights[*sel..*sel + stride], &self.xf));
             self.out[k] = d;
@@ -143,7 +144,7 @@ impl Mixer {
             self.out_p[k] = squash(d);
         }
         let k = self.out.len();
-        self.final_sel = (final_ctx % self.final_sets) * k;
+        self.final_sel = final_ctx.min(self.final_sets - 1) * k;
         let w = &self.final_w[self.final_sel..self.final_sel + k];
         let mut d = 0f32;
         for (w, x) in w.iter().zip(&self.outf) {

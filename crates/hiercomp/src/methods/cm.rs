@@ -62,6 +62,9 @@ pub struct CmConfig {
     pub lr: i32,
     /// Steps of the Tweedie calibrator after the APMs; 0 turns it off.
     pub tweedie: usize,
+    /// Number of mixer weight-set selectors (1‥4): partial byte; match state × bit
+    /// position; previous byte; known orders × bit position.
+    pub selectors: usize,
 }
 
 impl CmConfig {
@@ -70,6 +73,11 @@ impl CmConfig {
         let c = |orders: &[usize], table_bits, word, sparse, match_bits, apm| CmConfig {
             record: level >= 5,
             tweedie: usize::from(level >= 6),
+            selectors: match level {
+                1 | 2 => 1,
+                3 | 4 => 2,
+                _ => 4,
+            },
             orders: orders.to_vec(),
             table_bits,
             limit: 63,
@@ -186,7 +194,12 @@ impl CmModel {
             sparse,
             record,
             matcher,
-            mixer: Mixer::new(n, &[256, 16 * 8, 256, 16 * 8], 16, cfg.lr),
+            mixer: Mixer::new(
+                n,
+                &[256, 16 * 8, 256, 16 * 8][..cfg.selectors.clamp(1, 4)],
+                16,
+                cfg.lr,
+            ),
             apm: cfg
                 .apm
                 .then(|| (Apm::new(256, 7), Apm::new(65536, 7), Apm::new(65536, 7))),
