@@ -198,3 +198,26 @@ pub mod slot {
         *s = ((p as u32) << 16) | (n << 8) | next_state(state(*s), bit) as u32;
     }
 }
+
+#[cfg(test)]
+mod slot_tests {
+    use super::slot;
+
+    #[test]
+    fn history_counts_discount_and_remember_the_last_bits() {
+        let mut st = 0;
+        for _ in 0..10 {
+            st = slot::next_state(st, true);
+        }
+        assert_eq!((st >> 5, (st >> 2) & 7, st & 3), (0, 7, 3));
+        st = slot::next_state(st, false);
+        assert_eq!((st >> 5, (st >> 2) & 7, st & 3), (1, 4, 2));
+        let mut s = slot::INIT;
+        for _ in 0..100 {
+            slot::update(&mut s, false, 63);
+        }
+        assert!(slot::p12(s) < 100);
+        assert_eq!(slot::count(s), 63);
+        assert_eq!(slot::state(s) >> 5, 7);
+    }
+}

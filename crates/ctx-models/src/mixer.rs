@@ -235,3 +235,42 @@ impl Apm {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mixer_learns_which_input_to_trust() {
+        // Input 0 always tells the truth, input 1 always lies.
+        let mut m = Mixer::new(2, &[1], 1, 16);
+        let mut x = Inputs::with_capacity(2);
+        let mut p_last = 0;
+        for i in 0..4000 {
+            let bit = i % 3 != 0;
+            let truth = if bit { 600 } else { -600 };
+            x.clear();
+            x.add(truth);
+            x.add(-truth);
+            let p = m.mix(&mut x, &[0], 0);
+            if i > 3990 {
+                p_last = if bit { p } else { 4096 - p };
+            }
+            m.update(&x, bit);
+        }
+        assert!(p_last > 3500, "{p_last}");
+    }
+
+    #[test]
+    fn apm_learns_a_miscalibrated_input() {
+        // The input claims 0.9, the truth is 0.5.
+        let mut a = Apm::new(1, 6);
+        let p_in = 3686;
+        let mut out = 0;
+        for i in 0..20_000 {
+            out = a.refine(p_in, 0);
+            a.update(i % 2 == 0);
+        }
+        assert!((out - 32768).abs() < 4000, "{out}");
+    }
+}

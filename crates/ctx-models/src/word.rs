@@ -14,8 +14,8 @@ fn word_byte(b: u8) -> Option<u8> {
     }
 }
 
-/// The word model: contexts are the hash of the current word (letters case-folded) and
-/// the hash of the current and previous words together.
+/// The word model: contexts are the hash of the current word (letters case-folded), of
+/// the current and previous words, and of the current and two previous words.
 ///
 /// Text predicts itself word by word: after "the qu" the next byte is almost surely "i",
 /// whatever came seven bytes ago, and a word pair ("of the") narrows it further.
@@ -23,24 +23,28 @@ fn word_byte(b: u8) -> Option<u8> {
 pub struct WordModel {
     word: u64,
     prev: u64,
+    prev2: u64,
     unigram: HashedContext,
     bigram: HashedContext,
+    trigram: HashedContext,
 }
 
 impl WordModel {
-    /// A word model with two tables of `2^table_bits` buckets each.
+    /// A word model with three tables of `2^table_bits` buckets each.
     pub fn new(table_bits: u32, limit: u32) -> Self {
         Self {
             word: 0,
             prev: 0,
+            prev2: 0,
             unigram: HashedContext::new(table_bits, limit),
             bigram: HashedContext::new(table_bits, limit),
+            trigram: HashedContext::new(table_bits, limit),
         }
     }
 
     /// Memory used, in bytes.
     pub fn memory(&self) -> usize {
-        self.unigram.memory() + self.bigram.memory()
+        self.unigram.memory() + self.bigram.memory() + self.trigram.memory()
     }
 
     /// The hash of the word being read (0 between words).
@@ -51,7 +55,7 @@ impl WordModel {
 
 impl ContextModel for WordModel {
     fn inputs(&self) -> usize {
-        2 * INPUTS_PER_CONTEXT
+        3 * INPUTS_PER_CONTEXT
     }
 
     fn predict(&mut self, h: &History, x: &mut Inputs) {
@@ -60,6 +64,7 @@ impl ContextModel for WordModel {
                 match word_byte(h.back(1)) {
                     Some(b) => self.word = hash_combine(self.word ^ 0x5bd1, b as u64),
                     None if self.word != 0 => {
+                        self.prev2 = self.prev;
                         self.prev = self.word;
                         self.word = 0;
                     }
@@ -76,14 +81,20 @@ impl ContextModel for WordModel {
             self.unigram.set_context(hash_combine(hash64(101), w));
             self.bigram
                 .set_context(hash_combine(hash_combine(hash64(102), w), self.prev));
+            self.trigram.set_context(hash_combine(
+                hash_combine(hash_combine(hash64(103), w), self.prev),
+                self.prev2,
+            ));
         }
         self.unigram.predict(h, x);
         self.bigram.predict(h, x);
+        self.trigram.predict(h, x);
     }
 
     fn update(&mut self, _h: &History, bit: bool) {
         self.unigram.update(bit);
         self.bigram.update(bit);
+        self.trigram.update(bit);
     }
 }
 

@@ -62,8 +62,8 @@ pub struct CmConfig {
     pub lr: i32,
     /// Steps of the Tweedie calibrator after the APMs; 0 turns it off.
     pub tweedie: usize,
-    /// Number of mixer weight-set selectors (1‥4): partial byte; match state × bit
-    /// position; previous byte; known orders × bit position.
+    /// Number of mixer weight-set selectors (1‥5): partial byte; match state × bit
+    /// position; previous byte; known orders × bit position; record column × bit position.
     pub selectors: usize,
 }
 
@@ -76,7 +76,7 @@ impl CmConfig {
             selectors: match level {
                 1 | 2 => 1,
                 3 | 4 => 2,
-                _ => 4,
+                _ => 5,
             },
             orders: orders.to_vec(),
             table_bits,
@@ -109,7 +109,7 @@ impl CmConfig {
 
     fn tables(&self) -> usize {
         self.orders.len()
-            + if self.word { 2 } else { 0 }
+            + if self.word { 3 } else { 0 }
             + if self.sparse {
                 SparseModel::default_patterns().len()
             } else {
@@ -196,7 +196,7 @@ impl CmModel {
             matcher,
             mixer: Mixer::new(
                 n,
-                &[256, 16 * 8, 256, 16 * 8][..cfg.selectors.clamp(1, 4)],
+                &[256, 16 * 8, 256, 16 * 8, 64 * 8][..cfg.selectors.clamp(1, 5)],
                 16,
                 cfg.lr,
             ),
@@ -239,11 +239,17 @@ impl CmModel {
             .iter()
             .filter(|o| o.order() >= 2 && o.known())
             .count();
+        // Column within the detected record (0 without one), with the bit position.
+        let column = match &self.record {
+            Some(r) if r.record_len() > 0 => 1 + (h.pos() % r.record_len()).min(62),
+            _ => 0,
+        };
         let ctxs = [
             c0,
             mstate * 8 + h.bit_pos() as usize,
             c1,
             known.min(15) * 8 + h.bit_pos() as usize,
+            column * 8 + h.bit_pos() as usize,
         ];
         let pm = self.mixer.mix(&mut self.x, &ctxs, mstate);
         let p16 = match &mut self.apm {
