@@ -36,6 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     flag("SPARSE", &mut cfg.sparse);
     flag("RECORD", &mut cfg.record);
     flag("APM", &mut cfg.apm);
+    flag("LEAN", &mut cfg.lean);
     if std::env::var("MATCH").is_ok_and(|s| s == "0") {
         cfg.match_bits = 0;
     }

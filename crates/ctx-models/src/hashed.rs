@@ -202,6 +202,21 @@ impl HashedContext {
             self.limit,
         );
     }
+
+    /// The fast variant of [`predict`](Self::predict): one input, the stretched direct
+    /// probability (pair with [`update_lean`](Self::update_lean)).
+    #[inline]
+    pub fn predict_lean(&mut self, h: &History, x: &mut Inputs) {
+        let c = self.counter(h);
+        x.add(stretch(slot::p12(c)));
+    }
+
+    /// Learns the coded bit without the bit-history state map.
+    #[inline]
+    pub fn update_lean(&mut self, bit: bool) {
+        let s = self.table.counter_mut(self.bucket, self.slot);
+        slot::update(s, bit, self.limit);
+    }
 }
 
 /// Inputs each [`HashedContext`] adds to the mixer.
@@ -211,6 +226,7 @@ pub const INPUTS_PER_CONTEXT: usize = 3;
 #[derive(Debug, Clone)]
 pub struct OrderN {
     order: usize,
+    lean: bool,
     ctx: HashedContext,
 }
 
@@ -219,7 +235,17 @@ impl OrderN {
     pub fn new(order: usize, table_bits: u32, limit: u32) -> Self {
         Self {
             order: order.min(16),
+            lean: false,
             ctx: HashedContext::new(table_bits, limit),
+        }
+    }
+
+    /// The fast variant: one mixer input per bit (the direct probability) instead of
+    /// [`INPUTS_PER_CONTEXT`], and no bit-history state map.
+    pub fn lean(order: usize, table_bits: u32, limit: u32) -> Self {
+        Self {
+            lean: true,
+            ..Self::new(order, table_bits, limit)
         }
     }
 
@@ -265,7 +291,7 @@ impl OrderN {
 
 impl ContextModel for OrderN {
     fn inputs(&self) -> usize {
-        INPUTS_PER_CONTEXT
+        if self.lean { 1 } else { INPUTS_PER_CONTEXT }
     }
 
     #[inline]
@@ -273,11 +299,19 @@ impl ContextModel for OrderN {
         if h.bit_pos() == 0 {
             self.ctx.set_context(Self::context_hash(self.order, h));
         }
-        self.ctx.predict(h, x);
+        if self.lean {
+            self.ctx.predict_lean(h, x);
+        } else {
+            self.ctx.predict(h, x);
+        }
     }
 
     #[inline]
     fn update(&mut self, _h: &History, bit: bool) {
-        self.ctx.update(bit);
+        if self.lean {
+            self.ctx.update_lean(bit);
+        } else {
+            self.ctx.update(bit);
+        }
     }
 }

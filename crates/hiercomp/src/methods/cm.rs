@@ -62,6 +62,8 @@ pub struct CmConfig {
     pub lr: i32,
     /// Steps of the Tweedie calibrator after the APMs; 0 turns it off.
     pub tweedie: usize,
+    /// Whether the order-N models run lean (one input each, no bit-history map).
+    pub lean: bool,
     /// Number of mixer weight-set selectors (1‥5): partial byte; match state × bit
     /// position; previous byte; known orders × bit position; record column × bit position.
     pub selectors: usize,
@@ -73,6 +75,7 @@ impl CmConfig {
         let c = |orders: &[usize], table_bits, word, sparse, match_bits, apm| CmConfig {
             record: level >= 5,
             tweedie: usize::from(level >= 6),
+            lean: level <= 2,
             selectors: match level {
                 1 | 2 => 1,
                 3 | 4 => 2,
@@ -173,7 +176,13 @@ impl CmModel {
         let orders: Vec<OrderN> = cfg
             .orders
             .iter()
-            .map(|&o| OrderN::new(o, tb, cfg.limit))
+            .map(|&o| {
+                if cfg.lean {
+                    OrderN::lean(o, tb, cfg.limit)
+                } else {
+                    OrderN::new(o, tb, cfg.limit)
+                }
+            })
             .collect();
         let word = cfg.word.then(|| WordModel::new(tb, cfg.limit));
         let sparse = cfg
