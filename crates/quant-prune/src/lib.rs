@@ -1,0 +1,40 @@
+//! Quantization, pruning and lossless float coding for hiercomp.
+//!
+//! Today this crate holds the lossless side: [`float`] codes arrays of `f32`, `f16` and
+//! `bf16` values (model weights) by splitting each value into an exponent symbol, which is
+//! Huffman-coded ([`huffman`]), and stored sign/mantissa byte planes. The quantizers,
+//! pruners and GGUF block formats of the architecture arrive with their issues.
+//!
+//! ```
+//! use quant_prune::float::{FloatDtype, decode, encode};
+//!
+//! let weights: Vec<f32> = (0..10_000).map(|i| ((i as f32) * 0.37).sin() * 0.02).collect();
+//! let bytes: Vec<u8> = weights.iter().flat_map(|w| w.to_le_bytes()).collect();
+//! let packed = encode(&bytes, FloatDtype::F32);
+//! assert!(packed.len() < bytes.len());
+//! assert_eq!(decode(&packed, FloatDtype::F32, bytes.len())?, bytes);
+//! # Ok::<(), quant_prune::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod float;
+pub mod huffman;
+
+/// Errors of this crate.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Coded data ends too early.
+    #[error("truncated data: {0}")]
+    Truncated(&'static str),
+    /// Coded data that cannot be valid.
+    #[error("corrupt data: {0}")]
+    Corrupt(&'static str),
+    /// A dtype name this crate does not know.
+    #[error("unknown dtype {0:?} (expected f32, f16, bf16 or bytes)")]
+    UnknownDtype(String),
+}
+
+/// Result alias of this crate.
+pub type Result<T> = std::result::Result<T, Error>;
