@@ -73,7 +73,8 @@ fn measure(
 
 fn try_main() -> Result<()> {
     let mut args = std::env::args().skip(1);
-    let mut dir = std::env::var_os("HIERCOMP_MODELS").map_or_else(|| PathBuf::from("models"), PathBuf::from);
+    let mut dir =
+        std::env::var_os("HIERCOMP_MODELS").map_or_else(|| PathBuf::from("models"), PathBuf::from);
     let mut repeat = 3;
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -83,7 +84,8 @@ fn try_main() -> Result<()> {
         }
     }
     let st_path = dir.join("all-MiniLM-L6-v2.safetensors");
-    let st = std::fs::read(&st_path).map_err(|e| format!("{}: {e} (run scripts/fetch-models.sh)", st_path.display()))?;
+    let st = std::fs::read(&st_path)
+        .map_err(|e| format!("{}: {e} (run scripts/fetch-models.sh)", st_path.display()))?;
     let tensors = safetensors::SafeTensors::deserialize(&st)?;
     let mut names: Vec<String> = tensors.names().into_iter().cloned().collect();
     names.sort();
@@ -94,16 +96,29 @@ fn try_main() -> Result<()> {
             fp32.extend_from_slice(t.data());
         }
     }
-    let floats: Vec<f32> = fp32.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
-    let bf16: Vec<u8> = floats.iter().flat_map(|&v| half::bf16::from_f32(v).to_le_bytes()).collect();
-    let fp16: Vec<u8> = floats.iter().flat_map(|&v| half::f16::from_f32(v).to_le_bytes()).collect();
+    let floats: Vec<f32> = fp32
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    let bf16: Vec<u8> = floats
+        .iter()
+        .flat_map(|&v| half::bf16::from_f32(v).to_le_bytes())
+        .collect();
+    let fp16: Vec<u8> = floats
+        .iter()
+        .flat_map(|&v| half::f16::from_f32(v).to_le_bytes())
+        .collect();
     let gguf_path = dir.join("SmolLM2-135M-Instruct.Q4_1.gguf");
     let gguf = std::fs::read(&gguf_path).map_err(|e| format!("{}: {e}", gguf_path.display()))?;
     let gguf_f32 = gguf_f32_tensors(&gguf)?;
 
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
         .unwrap_or_default();
     println!(
         "command: {}\nmachine: {} | {} CPUs | {cpu}\ntimes: best of {repeat}; MB = 10^6 bytes of original data\n",
@@ -121,9 +136,14 @@ fn try_main() -> Result<()> {
         let dtype = *dtype;
         let mut rows = Vec::new();
         for threads in [1, 2] {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()?;
             rows.push(measure(
-                &format!("float ({threads} thread{})", if threads > 1 { "s" } else { "" }),
+                &format!(
+                    "float ({threads} thread{})",
+                    if threads > 1 { "s" } else { "" }
+                ),
                 data,
                 repeat,
                 &|d| Ok(pool.install(|| encode(d, dtype))),
@@ -157,7 +177,10 @@ fn try_main() -> Result<()> {
             },
         )?);
         println!("== {title}: {} bytes ({dtype:?}) ==", data.len());
-        println!("{:<22} {:>12} {:>8} {:>11} {:>11}", "tool", "bytes", "ratio", "comp MB/s", "dec MB/s");
+        println!(
+            "{:<22} {:>12} {:>8} {:>11} {:>11}",
+            "tool", "bytes", "ratio", "comp MB/s", "dec MB/s"
+        );
         for r in &rows {
             println!(
                 "{:<22} {:>12} {:>7.2}% {:>11.1} {:>11.1}",

@@ -70,6 +70,10 @@ struct CompressArgs {
     /// Level (default: the method's default).
     #[arg(short, long)]
     level: Option<u8>,
+    /// With `-m float`: the input is a flat array of f32, f16, bf16 (or bytes); without it,
+    /// safetensors files are recognised by their header.
+    #[arg(long, value_name = "DTYPE")]
+    dtype: Option<String>,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -306,7 +310,13 @@ fn compress(a: &CompressArgs) -> Result<(), BoxError> {
     let method = Method::from_name(&a.method)?;
     let level = a.level.unwrap_or(method.default_level());
     method.check_level(level)?;
-    let opts = CompressOptions::new(method).level(level);
+    let mut opts = CompressOptions::new(method).level(level);
+    if let Some(d) = &a.dtype {
+        if method != Method::Float {
+            return Err("--dtype applies to -m float only".into());
+        }
+        opts = opts.dtype(hiercomp::quant_prune::float::FloatDtype::from_name(d)?);
+    }
     let p = plan(&a.common, |i| {
         let mut s = i.as_os_str().to_owned();
         s.push(".");

@@ -38,8 +38,9 @@
 //! length, and nothing may follow the end block. Allocations are bounded by the block size
 //! and grow only as bytes actually arrive; [`Limits`] caps output size and model memory.
 
-use crate::methods::Method;
+use crate::methods::{Method, float};
 use crate::{Error, Result};
+use quant_prune::float::FloatDtype;
 use std::io::{Read, Write};
 
 /// The four magic bytes that start every container.
@@ -68,6 +69,9 @@ pub struct CompressOptions {
     pub level: u8,
     /// Block size, log2, in [`BLOCK_LOG_RANGE`].
     pub block_log: u8,
+    /// For [`Method::Float`]: treat the whole input as an array of this dtype. `None`
+    /// detects safetensors files and codes anything else as bytes.
+    pub dtype: Option<FloatDtype>,
 }
 
 impl CompressOptions {
@@ -77,7 +81,14 @@ impl CompressOptions {
             method,
             level: method.default_level(),
             block_log: DEFAULT_BLOCK_LOG,
+            dtype: None,
         }
+    }
+
+    /// The same options with an explicit element type for [`Method::Float`].
+    pub fn dtype(mut self, dtype: FloatDtype) -> Self {
+        self.dtype = Some(dtype);
+        self
     }
 
     /// The same options at `level`.
@@ -268,6 +279,7 @@ pub fn compress_stream<R: Read, W: Write>(
     let block_size = 1usize << opts.block_log;
     let mut buf = vec![0u8; block_size.min(original_len.map_or(block_size, |l| l.max(1) as usize))];
     let mut total_crc = 0u32;
+    let mut layout: Option<float::Layout> = None;
     loop {
         let n = read_full(&mut input, &mut buf)?;
         if n == 0 {
@@ -275,9 +287,20 @@ pub fn compress_stream<R: Read, W: Write>(
         }
         let raw = &buf[..n];
         let done = stats.raw_bytes;
-        let coded = opts
-            .method
-            .encode_block(raw, opts.level, &mut |k| progress(done + k as u64))?;
+        let coded = if opts.method == Method::Float {
+            // The layout comes from the first block (a safetensors header must fit in it).
+            let layout = layout.get_or_insert_with(|| match opts.dtype {
+                Some(d) => float::Layout::flat(d),
+                None => float::Layout::from_safetensors(raw)
+                    .unwrap_or_else(|| float::Layout::flat(FloatDtype::Bytes)),
+            });
+            float::encode_block(raw, &layout.segments(done, n), &mut |k| {
+                progress(done + k as u64)
+            })?
+        } else {
+            opts.method
+                .encode_block(raw, opts.level, &mut |k| progress(done + k as u64))?
+        };
         let raw_crc = crc32c::crc32c(raw);
         total_crc = crc32c::crc32c_append(total_crc, raw);
         let (kind, payload) = if coded.len() < raw.len() && opts.method != Method::Store {

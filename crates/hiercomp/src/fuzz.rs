@@ -45,3 +45,40 @@ pub fn roundtrip(data: &[u8]) {
     let back = decompress_with_limits(&packed, &Limits::default()).expect("own output decodes");
     assert_eq!(back, body);
 }
+
+/// `float` block decode of arbitrary bytes: the first two bytes choose the raw length (up
+/// to 64 KiB); the rest is the payload.
+pub fn float_decode(data: &[u8]) {
+    if data.len() < 2 {
+        return;
+    }
+    let raw_len = u16::from_le_bytes([data[0], data[1]]) as usize;
+    if let Ok(out) = crate::methods::float::decode_block(&data[2..], raw_len, &mut |_| {}) {
+        assert_eq!(out.len(), raw_len);
+    }
+}
+
+/// Roundtrip of arbitrary float arrays: the first byte picks the dtype; the rest is the
+/// array (any bit patterns: NaN payloads, ±0, infinities, subnormals), coded directly and
+/// through a container.
+pub fn float_roundtrip(data: &[u8]) {
+    use quant_prune::float::{FloatDtype, decode, encode};
+    let (sel, body) = match data.split_first() {
+        Some((&s, b)) => (s, b),
+        None => return,
+    };
+    let dtype = FloatDtype::ALL[sel as usize % FloatDtype::ALL.len()];
+    let packed = encode(body, dtype);
+    assert_eq!(
+        decode(&packed, dtype, body.len()).expect("own output decodes"),
+        body
+    );
+    let opts = CompressOptions::new(Method::Float)
+        .dtype(dtype)
+        .block_log(16);
+    let c = crate::compress(body, &opts).expect("compression of valid options succeeds");
+    assert_eq!(
+        decompress_with_limits(&c, &Limits::default()).expect("own output decodes"),
+        body
+    );
+}

@@ -8,12 +8,14 @@
 //! |---|---|
 //! | [`hier_tree`] | symbols as paths in a binary tree ([`hier_tree::BitTree`]) |
 //! | [`arith_coder`] | binary arithmetic coder, multi-symbol range coder |
-//! | [`ctx_models`] | online bit predictors: order-N, word, sparse, match, mixer, APM |
+//! | [`ctx_models`] | online bit predictors: order-N, word, sparse, record, match, mixer, APM, Tweedie |
+//! | [`quant_prune`] | lossless float byte-plane coding, Huffman codes |
 //!
 //! | method | module | status |
 //! |---|---|---|
 //! | `store` | [`methods::Method::Store`] | framing and checksums only |
-//! | `cm` | [`methods::cm`] | bitwise context mixing (first version) |
+//! | `cm` | [`methods::cm`] | bitwise context mixing |
+//! | `float` | [`methods::float`] | model weights: safetensors-aware byte planes, Huffman exponents |
 //!
 //! Every artifact starts with the same header; the byte layout, the checks and the limits
 //! are documented in [`container`].
@@ -45,6 +47,7 @@ pub mod methods;
 pub use arith_coder;
 pub use ctx_models;
 pub use hier_tree;
+pub use quant_prune;
 
 pub use container::{
     CompressOptions, Header, Limits, Stats, compress, compress_stream, decompress,

@@ -104,7 +104,11 @@ fn split(dtype: FloatDtype, values: &[u8], sym: &mut [u8], planes: &mut [Vec<u8>
         FloatDtype::Bytes => sym.copy_from_slice(values),
         FloatDtype::Bf16 => {
             let p0 = &mut planes[0];
-            for ((v, s), r) in values.chunks_exact(2).zip(sym.iter_mut()).zip(p0.iter_mut()) {
+            for ((v, s), r) in values
+                .chunks_exact(2)
+                .zip(sym.iter_mut())
+                .zip(p0.iter_mut())
+            {
                 let v = u16::from_le_bytes([v[0], v[1]]);
                 *s = (v >> 7) as u8;
                 *r = ((v >> 8) as u8 & 0x80) | (v as u8 & 0x7f);
@@ -112,13 +116,19 @@ fn split(dtype: FloatDtype, values: &[u8], sym: &mut [u8], planes: &mut [Vec<u8>
         }
         FloatDtype::F16 => {
             let p0 = &mut planes[0];
-            for ((v, s), r) in values.chunks_exact(2).zip(sym.iter_mut()).zip(p0.iter_mut()) {
+            for ((v, s), r) in values
+                .chunks_exact(2)
+                .zip(sym.iter_mut())
+                .zip(p0.iter_mut())
+            {
                 *s = v[1];
                 *r = v[0];
             }
         }
         FloatDtype::F32 => {
-            let [p0, p1, p2] = planes else { unreachable!("f32 has three planes") };
+            let [p0, p1, p2] = planes else {
+                unreachable!("f32 has three planes")
+            };
             for (i, v) in values.chunks_exact(4).enumerate() {
                 let v = u32::from_le_bytes([v[0], v[1], v[2], v[3]]);
                 sym[i] = (v >> 23) as u8;
@@ -221,8 +231,9 @@ pub fn encode(data: &[u8], dtype: FloatDtype) -> Vec<u8> {
         .par_chunks(CHUNK_VALUES * size)
         .map(|c| encode_chunk(dtype, c))
         .collect();
-    let mut out =
-        Vec::with_capacity(4 + 4 * chunks.len() + chunks.iter().map(Vec::len).sum::<usize>() + size);
+    let mut out = Vec::with_capacity(
+        4 + 4 * chunks.len() + chunks.iter().map(Vec::len).sum::<usize>() + size,
+    );
     out.extend_from_slice(&(chunks.len() as u32).to_le_bytes());
     for c in &chunks {
         out.extend_from_slice(&(c.len() as u32).to_le_bytes());
@@ -244,7 +255,9 @@ pub fn decode_into(payload: &[u8], dtype: FloatDtype, out: &mut [u8]) -> Result<
     if k != expect_chunks {
         return Err(Error::Corrupt("chunk count does not match the length"));
     }
-    let table = payload.get(4..4 + 4 * k).ok_or(Error::Truncated("chunk table"))?;
+    let table = payload
+        .get(4..4 + 4 * k)
+        .ok_or(Error::Truncated("chunk table"))?;
     let mut records = Vec::with_capacity(k);
     let mut at = 4 + 4 * k;
     for len in table.chunks_exact(4) {
@@ -270,7 +283,10 @@ pub fn decode_into(payload: &[u8], dtype: FloatDtype, out: &mut [u8]) -> Result<
 /// Decodes `payload` into a new vector of `len` bytes.
 pub fn decode(payload: &[u8], dtype: FloatDtype, len: usize) -> Result<Vec<u8>> {
     // Every value costs at least a bit; cap what a hostile length can make us allocate.
-    let bound = payload.len().saturating_mul(8 * dtype.size()).saturating_add(8);
+    let bound = payload
+        .len()
+        .saturating_mul(8 * dtype.size())
+        .saturating_add(8);
     if len > bound {
         return Err(Error::Corrupt("length larger than the payload can hold"));
     }
@@ -306,7 +322,11 @@ mod tests {
             let mut data = special_f32();
             data.extend_from_slice(&[1, 2, 3]); // a partial value at the end
             let packed = encode(&data, dtype);
-            assert_eq!(decode(&packed, dtype, data.len()).unwrap(), data, "{dtype:?}");
+            assert_eq!(
+                decode(&packed, dtype, data.len()).unwrap(),
+                data,
+                "{dtype:?}"
+            );
         }
     }
 
@@ -326,16 +346,26 @@ mod tests {
             data.extend_from_slice(&(acc * 0.05).to_le_bytes());
         }
         let packed = encode(&data, FloatDtype::F32);
-        assert!(packed.len() < data.len() * 86 / 100, "{} of {}", packed.len(), data.len());
+        assert!(
+            packed.len() < data.len() * 86 / 100,
+            "{} of {}",
+            packed.len(),
+            data.len()
+        );
         assert_eq!(decode(&packed, FloatDtype::F32, data.len()).unwrap(), data);
     }
 
     #[test]
     fn damaged_payloads_are_errors() {
-        let data: Vec<u8> = (0..5000u32).flat_map(|i| ((i as f32).sin()).to_le_bytes()).collect();
+        let data: Vec<u8> = (0..5000u32)
+            .flat_map(|i| ((i as f32).sin()).to_le_bytes())
+            .collect();
         let packed = encode(&data, FloatDtype::F32);
         for cut in [0, 3, 7, packed.len() / 2, packed.len() - 1] {
-            assert!(decode(&packed[..cut], FloatDtype::F32, data.len()).is_err(), "cut {cut}");
+            assert!(
+                decode(&packed[..cut], FloatDtype::F32, data.len()).is_err(),
+                "cut {cut}"
+            );
         }
         assert!(decode(&packed, FloatDtype::F32, data.len() + 4).is_err());
         assert!(decode(&packed, FloatDtype::F32, usize::MAX / 2).is_err());

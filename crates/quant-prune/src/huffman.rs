@@ -52,9 +52,13 @@ impl HuffmanCode {
             count[l as usize] += 1;
         }
         count[0] = 0;
-        let kraft: u32 = (1..=MAX_BITS as usize).map(|l| count[l] << (MAX_BITS as usize - l)).sum();
+        let kraft: u32 = (1..=MAX_BITS as usize)
+            .map(|l| count[l] << (MAX_BITS as usize - l))
+            .sum();
         if kraft == 0 || kraft > 1 << MAX_BITS {
-            return Err(Error::Corrupt("Huffman code lengths violate the Kraft inequality"));
+            return Err(Error::Corrupt(
+                "Huffman code lengths violate the Kraft inequality",
+            ));
         }
         let mut next = [0u32; MAX_BITS as usize + 2];
         let mut code = 0u32;
@@ -80,7 +84,10 @@ impl HuffmanCode {
 
     /// Total coded size in bits of data with these symbol frequencies.
     pub fn cost_bits(&self, freq: &[u64; 256]) -> u64 {
-        freq.iter().zip(&self.lens).map(|(&f, &l)| f * l as u64).sum()
+        freq.iter()
+            .zip(&self.lens)
+            .map(|(&f, &l)| f * l as u64)
+            .sum()
     }
 
     /// Appends the 128-byte description of the code.
@@ -92,7 +99,9 @@ impl HuffmanCode {
 
     /// Reads a code written by [`write_table`](Self::write_table).
     pub fn read_table(bytes: &[u8]) -> Result<Self> {
-        let t = bytes.get(..TABLE_BYTES).ok_or(Error::Truncated("Huffman table"))?;
+        let t = bytes
+            .get(..TABLE_BYTES)
+            .ok_or(Error::Truncated("Huffman table"))?;
         let mut lens = [0u8; 256];
         for (i, &b) in t.iter().enumerate() {
             lens[2 * i] = b & 15;
@@ -200,7 +209,9 @@ pub fn decode_with_table(table: &[u16], bits: &[u8], out: &mut [u8]) -> Result<(
         return Err(Error::Truncated("Huffman bit stream"));
     }
     if consumed.div_ceil(8) != bits.len() as u64 {
-        return Err(Error::Corrupt("trailing bytes after the Huffman bit stream"));
+        return Err(Error::Corrupt(
+            "trailing bytes after the Huffman bit stream",
+        ));
     }
     Ok(())
 }
@@ -208,8 +219,12 @@ pub fn decode_with_table(table: &[u16], bits: &[u8], out: &mut [u8]) -> Result<(
 /// Depths of the leaves of a Huffman tree for `freq` (0 for unused symbols; a lone symbol
 /// gets depth 1).
 fn tree_depths(freq: &[u64]) -> Vec<u8> {
-    let mut leaves: Vec<(u64, usize)> =
-        freq.iter().enumerate().filter(|(_, f)| **f > 0).map(|(s, &f)| (f, s)).collect();
+    let mut leaves: Vec<(u64, usize)> = freq
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| **f > 0)
+        .map(|(s, &f)| (f, s))
+        .collect();
     let mut depth = vec![0u8; freq.len()];
     match leaves.len() {
         0 => return depth,
@@ -284,7 +299,11 @@ mod tests {
         code.decode(&out, &mut back).unwrap();
         assert_eq!(back, data);
         let n = data.len() as f64;
-        let entropy: f64 = f.iter().filter(|&&c| c > 0).map(|&c| -(c as f64) * (c as f64 / n).log2()).sum();
+        let entropy: f64 = f
+            .iter()
+            .filter(|&&c| c > 0)
+            .map(|&c| -(c as f64) * (c as f64 / n).log2())
+            .sum();
         assert!((out.len() * 8) as f64 <= entropy * 1.03 + 64.0);
     }
 
@@ -314,7 +333,10 @@ mod tests {
         let mut t = Vec::new();
         code.write_table(&mut t);
         assert_eq!(t.len(), TABLE_BYTES);
-        assert_eq!(HuffmanCode::read_table(&t).unwrap().lengths(), code.lengths());
+        assert_eq!(
+            HuffmanCode::read_table(&t).unwrap().lengths(),
+            code.lengths()
+        );
         assert!(HuffmanCode::read_table(&t[..100]).is_err());
         assert!(HuffmanCode::read_table(&[0x11; 128]).is_err()); // 256 codes of length 1
         assert!(HuffmanCode::read_table(&[0; 128]).is_err());

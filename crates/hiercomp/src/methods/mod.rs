@@ -4,6 +4,7 @@
 //! container ([`crate::container`]) frames, checks and streams the blocks.
 
 pub mod cm;
+pub mod float;
 
 use crate::{Error, Result};
 
@@ -15,17 +16,20 @@ pub enum Method {
     Store,
     /// Bitwise context mixing ([`cm`]).
     Cm,
+    /// Lossless model-weight coding: byte planes with Huffman-coded exponents ([`float`]).
+    Float,
 }
 
 impl Method {
     /// Every method, in id order.
-    pub const ALL: &'static [Method] = &[Method::Store, Method::Cm];
+    pub const ALL: &'static [Method] = &[Method::Store, Method::Cm, Method::Float];
 
     /// The method id written in the container header.
     pub fn id(self) -> u8 {
         match self {
             Method::Store => 0,
             Method::Cm => 1,
+            Method::Float => 2,
         }
     }
 
@@ -43,6 +47,7 @@ impl Method {
         match self {
             Method::Store => "store",
             Method::Cm => "cm",
+            Method::Float => "float",
         }
     }
 
@@ -63,6 +68,10 @@ impl Method {
                 "bitwise context mixing: order-N, word, sparse and match models, \
                            2-layer logistic mixer, APM/SSE, binary arithmetic coder"
             }
+            Method::Float => {
+                "model weights: safetensors-aware f32/f16/bf16 byte planes with \
+                 Huffman-coded exponents, parallel chunks"
+            }
         }
     }
 
@@ -71,6 +80,7 @@ impl Method {
         match self {
             Method::Store => 0..=0,
             Method::Cm => cm::MIN_LEVEL..=cm::MAX_LEVEL,
+            Method::Float => 1..=1,
         }
     }
 
@@ -79,6 +89,7 @@ impl Method {
         match self {
             Method::Store => 0,
             Method::Cm => cm::DEFAULT_LEVEL,
+            Method::Float => 1,
         }
     }
 
@@ -99,10 +110,12 @@ impl Method {
         match self {
             Method::Store => Ok(0),
             Method::Cm => Ok(cm::CmConfig::for_level(level)?.memory(len)),
+            Method::Float => Ok(cm::CmConfig::for_level(1)?.memory(float::SMALL_SEGMENT) + 2 * len),
         }
     }
 
-    /// Codes one block.
+    /// Codes one block (a `float` block as one byte segment; the container passes the
+    /// layout of tensors through [`float::encode_block`] instead).
     pub fn encode_block(
         self,
         data: &[u8],
@@ -115,6 +128,11 @@ impl Method {
                 Ok(data.to_vec())
             }
             Method::Cm => cm::encode_block(data, level, progress),
+            Method::Float => float::encode_block(
+                data,
+                &[(data.len(), quant_prune::float::FloatDtype::Bytes)],
+                progress,
+            ),
         }
     }
 
@@ -135,6 +153,7 @@ impl Method {
                 Ok(payload.to_vec())
             }
             Method::Cm => cm::decode_block(payload, raw_len, level, progress),
+            Method::Float => float::decode_block(payload, raw_len, progress),
         }
     }
 }
