@@ -13,9 +13,11 @@
 //!   header here.
 //!
 //! For each array: bytes and ratio (compressed / original), compress and decompress MB/s
-//! (MB = 10^6 bytes of original data) of `quant_prune::float` on 1 and 2 threads, and of
-//! zstd -3, zstd -19 and xz -9 in process (single-threaded). Every roundtrip is verified.
-//! Times are the best of `--repeat` runs (default 3).
+//! (MB = 10^6 bytes of original data) on 1 and 2 threads of the bare codec
+//! (`quant_prune::float`) and of the `float` method through a whole `.hcz` container
+//! (`hiercomp::compress` with the dtype given: checksums, small segments also tried with
+//! `cm -l 1`), and of zstd -3, zstd -19 and xz -9 in process (single-threaded). Every
+//! roundtrip is verified. Times are the best of `--repeat` runs (default 3).
 
 use quant_prune::float::{FloatDtype, decode, encode};
 use std::error::Error;
@@ -139,15 +141,21 @@ fn try_main() -> Result<()> {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()?;
+            let plural = if threads > 1 { "s" } else { "" };
             rows.push(measure(
-                &format!(
-                    "float ({threads} thread{})",
-                    if threads > 1 { "s" } else { "" }
-                ),
+                &format!("codec ({threads} thread{plural})"),
                 data,
                 repeat,
                 &|d| Ok(pool.install(|| encode(d, dtype))),
                 &|p| Ok(pool.install(|| decode(p, dtype, data.len()))?),
+            )?);
+            let opts = hiercomp::CompressOptions::new(hiercomp::Method::Float).dtype(dtype);
+            rows.push(measure(
+                &format!("-m float ({threads} thread{plural})"),
+                data,
+                repeat,
+                &|d| Ok(pool.install(|| hiercomp::compress(d, &opts))?),
+                &|p| Ok(pool.install(|| hiercomp::decompress(p))?),
             )?);
         }
         for level in [3, 19] {

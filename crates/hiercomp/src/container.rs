@@ -36,7 +36,7 @@
 //! The block checksum is verified *before* a payload is decoded (garbage is never fed to a
 //! model), the content checksum after. The sum of raw lengths must equal a known original
 //! length, and nothing may follow the end block. Allocations are bounded by the block size
-//! and grow only as bytes actually arrive; [`Limits`] caps output size and model memory.
+//! (16 MiB at most) per block; [`Limits`] caps output size and model memory.
 
 use crate::methods::{Method, float};
 use crate::{Error, Result};
@@ -302,7 +302,7 @@ pub fn compress_stream<R: Read, W: Write>(
                 .encode_block(raw, opts.level, &mut |k| progress(done + k as u64))?
         };
         let raw_crc = crc32c::crc32c(raw);
-        total_crc = crc32c::crc32c_append(total_crc, raw);
+        total_crc = crc32c::crc32c_combine(total_crc, raw_crc, raw.len());
         let (kind, payload) = if coded.len() < raw.len() && opts.method != Method::Store {
             (KIND_CODED, &coded[..])
         } else {
@@ -408,8 +408,9 @@ pub fn decompress_stream<R: Read, W: Write>(
                 "empty data block or non-empty end block".into(),
             ));
         }
-        // Read the payload as it arrives: a lying length cannot force a large allocation.
-        let mut payload = Vec::with_capacity((payload_len as usize).min(1 << 20));
+        // The payload length is at most the block size (checked above), so reserving it
+        // up front is bounded; reading stops at the real end of the input.
+        let mut payload = Vec::with_capacity(payload_len as usize);
         (&mut input).take(payload_len).read_to_end(&mut payload)?;
         if (payload.len() as u64) < payload_len {
             return Err(Error::Truncated {
@@ -463,7 +464,7 @@ pub fn decompress_stream<R: Read, W: Write>(
                 block: stats.blocks,
             });
         }
-        total_crc = crc32c::crc32c_append(total_crc, &raw);
+        total_crc = crc32c::crc32c_combine(total_crc, raw_crc, raw.len());
         output.write_all(&raw)?;
         stats.raw_bytes += raw_len;
         stats.blocks += 1;
@@ -498,7 +499,15 @@ pub fn decompress(container: &[u8]) -> Result<Vec<u8>> {
 
 /// Decompresses a whole container held in memory under `limits`.
 pub fn decompress_with_limits(container: &[u8], limits: &Limits) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
+    // Reserve what the header announces, but never more than the caller allows or than
+    // 64 times the container (a generous bound for real data; more grows as it arrives).
+    let announced = Header::parse(container)
+        .ok()
+        .and_then(|h| h.original_len)
+        .unwrap_or(0)
+        .min(limits.max_output)
+        .min(container.len() as u64 * 64);
+    let mut out = Vec::with_capacity(announced as usize);
     decompress_stream(container, &mut out, limits, &mut |_| {})?;
     Ok(out)
 }

@@ -26,10 +26,11 @@
 //! | chunk records | … |
 //! | trailing bytes (length not a multiple of the value size), raw | 0‥3 |
 //!
-//! A chunk record is a mode byte — 0: Huffman (then the 128-byte code table and the bit
-//! stream, padded to a byte), 1: symbols stored raw — followed by the stored planes.
+//! A chunk record is a mode byte — 0: Huffman (then the 128-byte code table and four
+//! interleaved bit streams, see [`encode_interleaved`]), 1: symbols stored raw — followed
+//! by the stored planes.
 
-use crate::huffman::{HuffmanCode, TABLE_BYTES, decode_with_table};
+use crate::huffman::{HuffmanCode, STREAMS, TABLE_BYTES, decode_interleaved, encode_interleaved};
 use crate::{Error, Result};
 use rayon::prelude::*;
 
@@ -180,12 +181,12 @@ fn encode_chunk(dtype: FloatDtype, values: &[u8]) -> Vec<u8> {
         freq[s as usize] += 1;
     }
     let code = HuffmanCode::from_frequencies(&freq);
-    let coded = (code.cost_bits(&freq).div_ceil(8)) as usize + TABLE_BYTES;
+    let coded = (code.cost_bits(&freq).div_ceil(8)) as usize + TABLE_BYTES + 4 * STREAMS + STREAMS;
     let mut out = Vec::with_capacity(1 + coded.min(n) + n * dtype.planes());
     if coded < n {
         out.push(0);
         code.write_table(&mut out);
-        code.encode(&sym, &mut out);
+        encode_interleaved(&code, &sym, &mut out);
     } else {
         out.push(1);
         out.extend_from_slice(&sym);
@@ -208,7 +209,7 @@ fn decode_chunk(dtype: FloatDtype, rec: &[u8], out: &mut [u8]) -> Result<()> {
     match mode {
         0 => {
             let code = HuffmanCode::read_table(coded)?;
-            decode_with_table(&code.decode_table(), &coded[TABLE_BYTES..], &mut sym)?;
+            decode_interleaved(&code, &coded[TABLE_BYTES..], &mut sym)?;
         }
         1 => {
             if coded.len() != n {

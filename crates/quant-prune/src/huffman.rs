@@ -378,3 +378,178 @@ mod properties {
         }
     }
 }
+
+/// Number of interleaved streams of [`encode_interleaved`].
+pub const STREAMS: usize = 4;
+
+/// The length of stream `s` when `n` symbols are split into [`STREAMS`] contiguous parts.
+fn stream_len(n: usize, s: usize) -> usize {
+    let q = n.div_ceil(STREAMS);
+    n.saturating_sub(s * q).min(q)
+}
+
+/// Codes `symbols` as [`STREAMS`] independent bit streams over contiguous quarters, so that
+/// the decoder can follow four dependency chains at once: `STREAMS` × u32 LE stream lengths,
+/// then the streams.
+pub fn encode_interleaved(code: &HuffmanCode, symbols: &[u8], out: &mut Vec<u8>) {
+    let q = symbols.len().div_ceil(STREAMS);
+    let mut streams: Vec<Vec<u8>> = Vec::with_capacity(STREAMS);
+    for s in 0..STREAMS {
+        let part = &symbols[(s * q).min(symbols.len())..((s + 1) * q).min(symbols.len())];
+        let mut v = Vec::new();
+        code.encode(part, &mut v);
+        streams.push(v);
+    }
+    for v in &streams {
+        out.extend_from_slice(&(v.len() as u32).to_le_bytes());
+    }
+    for v in &streams {
+        out.extend_from_slice(v);
+    }
+}
+
+/// One bit stream being decoded.
+struct Cursor<'a> {
+    bits: &'a [u8],
+    buf: u64,
+    n: u32,
+    pos: usize,
+}
+
+impl Cursor<'_> {
+    #[inline(always)]
+    fn refill(&mut self) {
+        if let Some(w) = self.bits.get(self.pos..self.pos + 8) {
+            self.buf |= u64::from_le_bytes(w.try_into().expect("8 bytes")) << self.n;
+            self.pos += ((63 - self.n) >> 3) as usize;
+            self.n |= 56;
+        } else {
+            while self.n <= 56 {
+                self.buf |= (self.bits.get(self.pos).copied().unwrap_or(0) as u64) << self.n;
+                self.pos += 1;
+                self.n += 8;
+            }
+        }
+    }
+
+    /// Decodes one symbol; returns it with its length (0 = invalid code).
+    #[inline(always)]
+    fn decode(&mut self, table: &[u16; 1 << MAX_BITS]) -> (u8, u32) {
+        let e = table[(self.buf & ((1 << MAX_BITS) - 1)) as usize];
+        let l = (e >> 8) as u32;
+        self.buf >>= l;
+        self.n -= l;
+        (e as u8, l)
+    }
+
+    fn finish(&self) -> Result<()> {
+        let consumed = self.pos as u64 * 8 - self.n as u64;
+        if consumed > self.bits.len() as u64 * 8 {
+            return Err(Error::Truncated("Huffman bit stream"));
+        }
+        if consumed.div_ceil(8) != self.bits.len() as u64 {
+            return Err(Error::Corrupt(
+                "trailing bytes after the Huffman bit stream",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Decodes the output of [`encode_interleaved`] (exactly `data`, nothing after it) into
+/// `out`, whose length is the number of symbols.
+pub fn decode_interleaved(code: &HuffmanCode, data: &[u8], out: &mut [u8]) -> Result<()> {
+    let lens = data
+        .get(..4 * STREAMS)
+        .ok_or(Error::Truncated("stream lengths"))?;
+    let mut at = 4 * STREAMS;
+    let mut cursors = Vec::with_capacity(STREAMS);
+    for l in lens.chunks_exact(4) {
+        let l = u32::from_le_bytes(l.try_into().expect("4 bytes")) as usize;
+        let bits = at
+            .checked_add(l)
+            .and_then(|e| data.get(at..e))
+            .ok_or(Error::Truncated("Huffman stream"))?;
+        cursors.push(Cursor {
+            bits,
+            buf: 0,
+            n: 0,
+            pos: 0,
+        });
+        at += l;
+    }
+    if at != data.len() {
+        return Err(Error::Corrupt("trailing bytes after the Huffman streams"));
+    }
+    let table: Box<[u16; 1 << MAX_BITS]> = code
+        .decode_table()
+        .into_boxed_slice()
+        .try_into()
+        .expect("table of 2^MAX_BITS entries");
+    let n = out.len();
+    let q = n.div_ceil(STREAMS);
+    let common = stream_len(n, STREAMS - 1); // every stream has at least this many
+    let [c0, c1, c2, c3] = &mut cursors[..] else {
+        unreachable!("four streams")
+    };
+    let (o0, rest) = out.split_at_mut(q.min(n));
+    let (o1, rest) = rest.split_at_mut(q.min(rest.len()));
+    let (o2, o3) = rest.split_at_mut(q.min(rest.len()));
+    let mut bad = 0u32;
+    let groups = common / 4;
+    for g in 0..groups {
+        c0.refill();
+        c1.refill();
+        c2.refill();
+        c3.refill();
+        for k in 4 * g..4 * g + 4 {
+            let (s, l) = c0.decode(&table);
+            o0[k] = s;
+            bad |= (l == 0) as u32;
+            let (s, l) = c1.decode(&table);
+            o1[k] = s;
+            bad |= (l == 0) as u32;
+            let (s, l) = c2.decode(&table);
+            o2[k] = s;
+            bad |= (l == 0) as u32;
+            let (s, l) = c3.decode(&table);
+            o3[k] = s;
+            bad |= (l == 0) as u32;
+        }
+    }
+    for (c, o) in [(c0, o0), (c1, o1), (c2, o2), (c3, o3)] {
+        for slot in o.iter_mut().skip(4 * groups) {
+            c.refill();
+            let (s, l) = c.decode(&table);
+            *slot = s;
+            bad |= (l == 0) as u32;
+        }
+        c.finish()?;
+    }
+    if bad != 0 {
+        return Err(Error::Corrupt("invalid Huffman code in the bit stream"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod interleaved_tests {
+    use super::*;
+    use quickcheck::quickcheck;
+
+    quickcheck! {
+        fn interleaved_roundtrip(data: Vec<u8>, skew: u8) -> bool {
+            let data: Vec<u8> = data.iter().map(|&b| if b % 5 == 0 { b } else { b % (skew | 1) }).collect();
+            let mut f = [0u64; 256];
+            for &b in &data { f[b as usize] += 1; }
+            let code = HuffmanCode::from_frequencies(&f);
+            let mut out = Vec::new();
+            encode_interleaved(&code, &data, &mut out);
+            let mut back = vec![0u8; data.len()];
+            let ok = decode_interleaved(&code, &out, &mut back).is_ok() && back == data;
+            // Truncation is an error, never a panic.
+            let cut = decode_interleaved(&code, &out[..out.len().saturating_sub(1)], &mut back).is_err();
+            ok && (data.is_empty() || cut)
+        }
+    }
+}
