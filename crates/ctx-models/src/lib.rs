@@ -14,7 +14,8 @@
 //! images), [`MatchModel`] (longest recent match). Each is
 //! usable alone through [`Standalone`], which turns a model into a [`BitPredictor`].
 //!
-//! All arithmetic is fixed point: an encoder and a decoder make bit-identical predictions on
+//! All arithmetic is fixed point, except the mixer's `f32` sums, which run in a fixed order
+//! (see [`Mixer`]): an encoder and a decoder make bit-identical predictions on
 //! every platform, which lossless coding requires.
 //!
 //! # Quick start: an order-2 model predicting text

@@ -4,21 +4,25 @@
 //! 32-bit binary arithmetic coder ([`arith_coder::BinaryEncoder`], 16-bit probabilities).
 //! The probability of each bit comes from:
 //!
-//! 1. order-N hashed context models ([`ctx_models::OrderN`]), N from 0 up to 8 by level;
-//! 2. a word model (current word, current + previous word) from level 3;
+//! 1. order-N hashed context models ([`ctx_models::OrderN`]), N from 0 up to 8 by level,
+//!    each slot holding an adaptive probability and a bit history read through a learnt
+//!    state map (levels 1–2 run them lean: the probability only);
+//! 2. a word model (current word; + previous word; + two previous words) from level 3;
 //! 3. record (column) contexts from level 5, sparse (skip) contexts from level 7;
-//! 4. a match model (the byte after the longest recent match);
+//! 4. a match model (the byte after the longest recent match, and that byte as a context);
 //! 5. a two-layer logistic [`Mixer`] whose first-layer weight sets are selected by the
-//!    partial byte, the match state with the bit position, and the previous byte;
-//! 6. two [`Apm`] stages under order-0 and order-1 contexts, averaged with the mixer output.
+//!    partial byte, the match state, the previous byte, how many orders know the context,
+//!    and the record column (fewer selectors at low levels);
+//! 6. three [`Apm`] stages under order-0, order-1 and hashed order-2 contexts, averaged
+//!    with the mixer output;
+//! 7. from level 6, one step of the [`TweedieCalibrator`].
 //!
-//! Everything is integer arithmetic, so the decoder reproduces every prediction exactly.
-//! Models are rebuilt for each container block, so blocks are independent. Hash tables are
-//! sized to the block (never more than a small multiple of its length), which bounds memory
-//! by the input as well as by the level; [`CmConfig::memory`] states it.
-//!
-//! This is the first, "decent" version (the workspace-foundation issue); the Midicoth-class
-//! issue extends it with bit-history states, more contexts and the Tweedie calibrator.
+//! Everything is integer arithmetic except the mixer's `f32` sums, which run in a fixed
+//! order, so the decoder reproduces every prediction exactly on any platform. Models are
+//! rebuilt for each container block, so blocks are independent. Hash tables are sized to
+//! the block (one bucket per four bytes, capped by the level), which bounds memory by the
+//! input as well as by the level; [`CmConfig::memory`] states it. The design, the ablation
+//! and the measurements are in `docs/methods/cm.md`.
 
 use crate::{Error, Result};
 use arith_coder::{BinaryDecoder, BinaryEncoder, BitDecoder, BitEncoder};
