@@ -17,7 +17,7 @@ const LANES: usize = 8;
 ///
 /// Weights and sums are `f32`. IEEE 754 addition and multiplication are correctly rounded
 /// and Rust never fuses or reorders them, so with the fixed summation order of
-/// [`LANES`] accumulators every platform computes bit-identical predictions — the property a
+/// eight accumulators every platform computes bit-identical predictions — the property a
 /// lossless coder needs — while the loops vectorise.
 #[derive(Debug, Clone)]
 pub struct Mixer {

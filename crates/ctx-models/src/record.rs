@@ -10,7 +10,7 @@ const MIN_REPEATS: u32 = 3;
 ///
 /// The record length is detected online: whenever a byte value recurs at the same distance
 /// as its previous recurrence, that distance gains a vote; a distance confirmed
-/// [`MIN_REPEATS`] times in a row becomes the record length (a longer run of confirmations
+/// three times in a row becomes the record length (a longer run of confirmations
 /// is needed to replace a current one). With a record length `r`, the contexts are the
 /// byte above (`r` back), above with the byte to the left, above with the byte above it
 /// (`2r` back), and above with its right neighbour (`r − 1` back) — the 2-D neighbourhood
