@@ -37,11 +37,6 @@ impl XorShift {
         self.0 = x;
         x
     }
-
-    /// Uniform in `0..n` (slightly biased, fine for benchmarks).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
 }
 
 /// `BITS` (bit, P(1) in 1/65536) pairs. Probabilities are skewed towards the ends, as a
@@ -63,92 +58,9 @@ fn skewed_bits() -> Vec<(bool, u32)> {
         .collect()
 }
 
-/// `TEXT_LEN` bytes of words from a small vocabulary with Zipf-like frequencies, spaces,
-/// and the odd punctuation and line break.
+/// `TEXT_LEN` bytes of generated prose (the tour's sample generator).
 fn pseudo_text() -> Vec<u8> {
-    const WORDS: &[&str] = &[
-        "the",
-        "of",
-        "and",
-        "to",
-        "a",
-        "in",
-        "that",
-        "it",
-        "was",
-        "he",
-        "for",
-        "on",
-        "with",
-        "as",
-        "his",
-        "at",
-        "by",
-        "be",
-        "this",
-        "had",
-        "not",
-        "but",
-        "from",
-        "or",
-        "have",
-        "which",
-        "one",
-        "you",
-        "were",
-        "her",
-        "all",
-        "she",
-        "there",
-        "would",
-        "their",
-        "we",
-        "him",
-        "been",
-        "has",
-        "when",
-        "who",
-        "will",
-        "more",
-        "time",
-        "could",
-        "into",
-        "compression",
-        "context",
-        "model",
-        "probability",
-        "arithmetic",
-        "hierarchical",
-    ];
-    let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
-    let mut text = Vec::with_capacity(TEXT_LEN + 16);
-    let mut capital = true;
-    while text.len() < TEXT_LEN {
-        // Minimum of two uniform draws favours the frequent words at the front.
-        let i = rng.below(WORDS.len()).min(rng.below(WORDS.len()));
-        let word = WORDS[i].as_bytes();
-        text.push(if capital {
-            word[0].to_ascii_uppercase()
-        } else {
-            word[0]
-        });
-        text.extend_from_slice(&word[1..]);
-        capital = false;
-        match rng.below(24) {
-            0 | 1 => {
-                text.extend_from_slice(b". ");
-                capital = true;
-            }
-            2 => text.extend_from_slice(b", "),
-            3 => {
-                text.extend_from_slice(b".\n");
-                capital = true;
-            }
-            _ => text.push(b' '),
-        }
-    }
-    text.truncate(TEXT_LEN);
-    text
+    hiercomp::samples::prose(TEXT_LEN, 0x2545_f491_4f6c_dd1d)
 }
 
 fn binary_coder(c: &mut Criterion) {

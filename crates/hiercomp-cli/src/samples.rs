@@ -1,212 +1,16 @@
 //! `hiercomp tour`: every method on built-in sample data.
 //!
-//! The samples are made here, deterministically, so the tour runs anywhere: prose-like text
-//! (a Zipf-distributed vocabulary with punctuation and line breaks), this crate's own
-//! source code, a numeric table (CSV), and random bytes (incompressible). When the shared
+//! The samples are generated deterministically (`hiercomp::samples`), so the tour runs
+//! anywhere: prose-like text, this crate's own source code, a numeric table (CSV), random
+//! bytes (incompressible) and a small safetensors file of f32 weights. When the shared
 //! corpora are present (`HIERCOMP_DATA`, or `../shared/data`), `alice29.txt` joins them.
 
+use hiercomp::samples::{prose, random, safetensors_weights, table};
 use hiercomp::{CompressOptions, Method, compress, decompress};
 use std::path::PathBuf;
 use std::time::Instant;
 
 type BoxError = Box<dyn std::error::Error>;
-
-/// A xorshift64* generator: tiny, deterministic, good enough for sample data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
-const WORDS: &[&str] = &[
-    "the",
-    "of",
-    "and",
-    "to",
-    "a",
-    "in",
-    "that",
-    "it",
-    "was",
-    "he",
-    "for",
-    "on",
-    "are",
-    "as",
-    "with",
-    "his",
-    "they",
-    "at",
-    "be",
-    "this",
-    "from",
-    "have",
-    "or",
-    "by",
-    "one",
-    "had",
-    "not",
-    "but",
-    "what",
-    "all",
-    "were",
-    "when",
-    "we",
-    "there",
-    "can",
-    "an",
-    "your",
-    "which",
-    "their",
-    "said",
-    "if",
-    "do",
-    "will",
-    "each",
-    "about",
-    "how",
-    "up",
-    "out",
-    "them",
-    "then",
-    "she",
-    "many",
-    "some",
-    "so",
-    "these",
-    "would",
-    "other",
-    "into",
-    "has",
-    "more",
-    "her",
-    "two",
-    "like",
-    "him",
-    "see",
-    "time",
-    "could",
-    "no",
-    "make",
-    "than",
-    "first",
-    "been",
-    "its",
-    "who",
-    "now",
-    "people",
-    "my",
-    "made",
-    "over",
-    "did",
-    "down",
-    "only",
-    "way",
-    "find",
-    "use",
-    "may",
-    "water",
-    "long",
-    "little",
-    "very",
-    "after",
-    "words",
-    "called",
-    "just",
-    "where",
-    "most",
-    "know",
-    "river",
-    "garden",
-    "compression",
-    "hierarchy",
-    "window",
-    "morning",
-    "letter",
-];
-
-/// Prose-like text: Zipf-distributed words, sentences, paragraphs.
-pub fn prose(len: usize, seed: u64) -> Vec<u8> {
-    let mut r = Rng(seed | 1);
-    let mut out = Vec::with_capacity(len + 64);
-    let mut capital = true;
-    let mut col = 0;
-    while out.len() < len {
-        // Zipf-like: rank ≈ n^(u²) favours the first words.
-        let u = r.below(1000) as f64 / 1000.0;
-        let rank = ((WORDS.len() as f64).powf(u * u) as usize).saturating_sub(1);
-        let w = WORDS[rank.min(WORDS.len() - 1)];
-        if capital {
-            out.push(w.as_bytes()[0].to_ascii_uppercase());
-            out.extend_from_slice(&w.as_bytes()[1..]);
-            capital = false;
-        } else {
-            out.extend_from_slice(w.as_bytes());
-        }
-        col += w.len() + 1;
-        match r.below(20) {
-            0 => {
-                out.extend_from_slice(b".");
-                capital = true;
-            }
-            1 => out.extend_from_slice(b","),
-            _ => {}
-        }
-        if col > 66 {
-            out.push(b'\n');
-            col = 0;
-            if r.below(12) == 0 {
-                out.push(b'\n');
-            }
-        } else {
-            out.push(b' ');
-        }
-    }
-    out.truncate(len);
-    out
-}
-
-/// A numeric table: ids, dates, readings with a drift, categories.
-pub fn table(rows: usize, seed: u64) -> Vec<u8> {
-    let mut r = Rng(seed | 1);
-    let mut out = b"id,date,station,temperature,pressure,status\n".to_vec();
-    let mut t = 150i64;
-    let mut p = 10130i64;
-    for i in 0..rows {
-        t += r.below(7) as i64 - 3;
-        p += r.below(5) as i64 - 2;
-        let day = 1 + i / 24 % 28;
-        let station = ["north", "south", "east", "west"][r.below(4) as usize];
-        let status = if r.below(50) == 0 { "FAULT" } else { "ok" };
-        out.extend_from_slice(
-            format!(
-                "{},2026-11-{day:02} {:02}:00,{station},{}.{},{}.{},{status}\n",
-                1000 + i,
-                i % 24,
-                t / 10,
-                t.rem_euclid(10),
-                p / 10,
-                p % 10
-            )
-            .as_bytes(),
-        );
-    }
-    out
-}
-
-/// Uniformly random bytes.
-pub fn random(len: usize, seed: u64) -> Vec<u8> {
-    let mut r = Rng(seed | 1);
-    (0..len).map(|_| r.next() as u8).collect()
-}
 
 fn shared_sample() -> Option<(String, Vec<u8>)> {
     let base = std::env::var_os("HIERCOMP_DATA")
@@ -229,6 +33,10 @@ pub fn samples() -> Vec<(String, Vec<u8>)> {
         }),
         ("csv table (generated)".to_string(), table(2_000, 11)),
         ("random bytes".to_string(), random(50_000, 13)),
+        (
+            "f32 weights (safetensors)".to_string(),
+            safetensors_weights(4, 17),
+        ),
     ];
     v.extend(shared_sample());
     v

@@ -43,6 +43,7 @@ pub mod container;
 #[cfg(any(test, feature = "fuzz"))]
 pub mod fuzz;
 pub mod methods;
+pub mod samples;
 
 pub use arith_coder;
 pub use ctx_models;
