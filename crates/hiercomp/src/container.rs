@@ -366,6 +366,9 @@ pub fn decompress_stream<R: Read, W: Write>(
         ..Stats::default()
     };
     let mut total_crc = 0u32;
+    // Reused across blocks: no fresh (page-faulting) allocations per block.
+    let mut payload: Vec<u8> = Vec::new();
+    let mut decoded: Vec<u8> = Vec::new();
     loop {
         let mut bh = [0u8; BLOCK_HEADER_LEN];
         if read_full(&mut input, &mut bh)? < BLOCK_HEADER_LEN {
@@ -410,7 +413,8 @@ pub fn decompress_stream<R: Read, W: Write>(
         }
         // The payload length is at most the block size (checked above), so reserving it
         // up front is bounded; reading stops at the real end of the input.
-        let mut payload = Vec::with_capacity(payload_len as usize);
+        payload.clear();
+        payload.reserve(payload_len as usize);
         (&mut input).take(payload_len).read_to_end(&mut payload)?;
         if (payload.len() as u64) < payload_len {
             return Err(Error::Truncated {
@@ -441,8 +445,8 @@ pub fn decompress_stream<R: Read, W: Write>(
                 actual: stats.raw_bytes + raw_len,
             });
         }
-        let raw = if kind == KIND_STORED {
-            payload
+        let raw: &[u8] = if kind == KIND_STORED {
+            &payload
         } else {
             let mem = header.method.memory(header.level, raw_len as usize)?;
             if mem > limits.max_memory {
@@ -453,19 +457,22 @@ pub fn decompress_stream<R: Read, W: Write>(
                 });
             }
             let done = stats.raw_bytes;
-            header
-                .method
-                .decode_block(&payload, raw_len as usize, header.level, &mut |k| {
-                    progress(done + k as u64)
-                })?
+            header.method.decode_block_into(
+                &payload,
+                raw_len as usize,
+                header.level,
+                &mut decoded,
+                &mut |k| progress(done + k as u64),
+            )?;
+            &decoded
         };
-        if crc32c::crc32c(&raw) != raw_crc {
+        if crc32c::crc32c(raw) != raw_crc {
             return Err(Error::ContentChecksum {
                 block: stats.blocks,
             });
         }
         total_crc = crc32c::crc32c_combine(total_crc, raw_crc, raw.len());
-        output.write_all(&raw)?;
+        output.write_all(raw)?;
         stats.raw_bytes += raw_len;
         stats.blocks += 1;
     }

@@ -164,6 +164,18 @@ pub fn decode_block(
     raw_len: usize,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    decode_block_into(payload, raw_len, &mut out, progress)?;
+    Ok(out)
+}
+
+/// Decodes one block into `out` (replacing its contents, reusing its allocation).
+pub fn decode_block_into(
+    payload: &[u8],
+    raw_len: usize,
+    out: &mut Vec<u8>,
+    progress: &mut dyn FnMut(usize),
+) -> Result<()> {
     let corrupt = |m: &str| Error::Corrupt(format!("float block: {m}"));
     let n = u32::from_le_bytes(
         payload
@@ -192,28 +204,32 @@ pub fn decode_block(
     if sum != raw_len {
         return Err(corrupt("segment lengths do not add up to the block length"));
     }
-    let mut out = Vec::with_capacity(raw_len.min(payload.len().saturating_mul(64)));
+    // `raw_len` is bounded by the container's block size (16 MiB at most), and the segment
+    // lengths were checked to add up to it.
+    out.clear();
+    out.resize(raw_len, 0);
     let mut at = 4 + 9 * n;
+    let mut done = 0;
     for (codec, len, plen) in segs {
         let p = at
             .checked_add(plen)
             .and_then(|end| payload.get(at..end))
             .ok_or_else(|| corrupt("truncated segment payload"))?;
         at += plen;
+        let dst = &mut out[done..done + len];
         if codec == CODEC_CM {
-            out.extend_from_slice(&cm::decode_block(p, len, 1, &mut |_| {})?);
+            dst.copy_from_slice(&cm::decode_block(p, len, 1, &mut |_| {})?);
         } else {
             let dtype = FloatDtype::from_id(codec).map_err(|e| corrupt(&e.to_string()))?;
-            out.extend_from_slice(
-                &float::decode(p, dtype, len).map_err(|e| corrupt(&e.to_string()))?,
-            );
+            float::decode_into(p, dtype, dst).map_err(|e| corrupt(&e.to_string()))?;
         }
-        progress(out.len());
+        done += len;
+        progress(done);
     }
     if at != payload.len() {
         return Err(corrupt("trailing bytes"));
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -144,17 +144,33 @@ impl Method {
         level: u8,
         progress: &mut dyn FnMut(usize),
     ) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.decode_block_into(payload, raw_len, level, &mut out, progress)?;
+        Ok(out)
+    }
+
+    /// Decodes one block into `out` (replacing its contents, reusing its allocation).
+    pub fn decode_block_into(
+        self,
+        payload: &[u8],
+        raw_len: usize,
+        level: u8,
+        out: &mut Vec<u8>,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<()> {
         match self {
             Method::Store => {
                 if payload.len() != raw_len {
                     return Err(Error::Corrupt("stored block length mismatch".into()));
                 }
+                out.clear();
+                out.extend_from_slice(payload);
                 progress(raw_len);
-                Ok(payload.to_vec())
             }
-            Method::Cm => cm::decode_block(payload, raw_len, level, progress),
-            Method::Float => float::decode_block(payload, raw_len, progress),
+            Method::Cm => *out = cm::decode_block(payload, raw_len, level, progress)?,
+            Method::Float => float::decode_block_into(payload, raw_len, out, progress)?,
         }
+        Ok(())
     }
 }
 
