@@ -26,12 +26,30 @@ pub fn hash_combine(h: u64, v: u64) -> u64 {
     hash64(h.rotate_left(23) ^ v.wrapping_mul(0x9e37_79b9_7f4a_7c15))
 }
 
-type Bucket = [u32; 16];
+/// One cache line: aligned so that a bucket never straddles two lines.
+#[derive(Debug, Clone, Copy)]
+#[repr(align(64))]
+struct Bucket([u32; 16]);
+
+impl std::ops::Index<usize> for Bucket {
+    type Output = u32;
+    #[inline(always)]
+    fn index(&self, i: usize) -> &u32 {
+        &self.0[i]
+    }
+}
+
+impl std::ops::IndexMut<usize> for Bucket {
+    #[inline(always)]
+    fn index_mut(&mut self, i: usize) -> &mut u32 {
+        &mut self.0[i]
+    }
+}
 
 const EMPTY: Bucket = {
     let mut b = [slot::INIT; 16];
     b[0] = 0;
-    b
+    Bucket(b)
 };
 
 /// A table of nibble buckets addressed by context hashes.
