@@ -93,7 +93,7 @@ impl CmConfig {
             match_bits,
             match_min: 6,
             apm,
-            lr: 4,
+            lr: if level <= 4 { 4 } else { 2 },
         };
         Ok(match level {
             1 => c(&[1, 2, 3], 16, false, false, 18, false),
@@ -215,7 +215,7 @@ impl CmModel {
             ),
             apm: cfg
                 .apm
-                .then(|| (Apm::new(256, 7), Apm::new(65536, 7), Apm::new(65536, 7))),
+                .then(|| (Apm::new(256, 6), Apm::new(65536, 5), Apm::new(65536, 5))),
             tweedie: (cfg.tweedie > 0).then(|| TweedieCalibrator::new(cfg.tweedie, 3, 1 << 14)),
             x: Inputs::with_capacity(n),
         }
@@ -271,7 +271,7 @@ impl CmModel {
                 let p2 = a2.refine(pm, c0 | (c1 << 8));
                 let c2 = h.back(2) as usize;
                 let p3 = a3.refine(pm, (c0 ^ (c1 << 8) ^ (c2 << 16)).wrapping_mul(0x9e37) >> 8);
-                (pm * 16 * 2 + p1 + p2 * 3 + p3 * 2) >> 3
+                (pm * 16 + p1 + p2 * 3 + p3 * 3) >> 3
             }
             None => pm * 16,
         };
