@@ -1,0 +1,51 @@
+//! Method `float`: lossless coding of model weights.
+//!
+//! ```text
+//! scripts/fetch-models.sh
+//! cargo run --release -p hiercomp-examples --example float -- [FILE.safetensors | FILE --dtype bf16]
+//! ```
+//! Without arguments it codes a generated safetensors file of f32 weights.
+
+use hiercomp::quant_prune::float::FloatDtype;
+use hiercomp::{CompressOptions, Method, compress, decompress};
+use std::time::Instant;
+
+fn main() {
+    if let Err(e) = try_main() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn try_main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let data = match args.first() {
+        Some(path) => std::fs::read(path)?,
+        None => hiercomp::samples::safetensors_weights(8, 1),
+    };
+    let mut opts = CompressOptions::new(Method::Float);
+    if let Some(pos) = args.iter().position(|a| a == "--dtype") {
+        let name = args
+            .get(pos + 1)
+            .ok_or("--dtype needs f32, f16, bf16 or bytes")?;
+        opts = opts.dtype(FloatDtype::from_name(name)?);
+    }
+    let t = Instant::now();
+    let packed = compress(&data, &opts)?;
+    let ct = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let back = decompress(&packed)?;
+    let dt = t.elapsed().as_secs_f64();
+    if back != data {
+        return Err("roundtrip mismatch".into());
+    }
+    println!(
+        "float: {} -> {} bytes ({:.2}%), compress {:.0} MB/s, decompress {:.0} MB/s",
+        data.len(),
+        packed.len(),
+        100.0 * packed.len() as f64 / data.len().max(1) as f64,
+        data.len() as f64 / ct / 1e6,
+        data.len() as f64 / dt / 1e6
+    );
+    Ok(())
+}
