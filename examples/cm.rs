@@ -6,8 +6,10 @@
 //! ```
 //! Without a file it compresses its own source.
 
-use hiercomp::{CompressOptions, Method, compress, decompress};
-use std::time::Instant;
+#[path = "common.rs"]
+mod common;
+
+use hiercomp::{CompressOptions, Method};
 
 fn main() {
     if let Err(e) = try_main() {
@@ -27,22 +29,9 @@ fn try_main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|l| l.parse())
         .transpose()?
         .unwrap_or(Method::Cm.default_level());
-    let t = Instant::now();
-    let packed = compress(&data, &CompressOptions::new(Method::Cm).level(level))?;
-    let ct = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let back = decompress(&packed)?;
-    let dt = t.elapsed().as_secs_f64();
-    if back != data {
-        return Err("roundtrip mismatch".into());
-    }
-    println!(
-        "cm -l {level}: {} -> {} bytes, {:.4} bits/byte, compress {:.2} MB/s, decompress {:.2} MB/s",
-        data.len(),
-        packed.len(),
-        packed.len() as f64 * 8.0 / data.len().max(1) as f64,
-        data.len() as f64 / ct / 1e6,
-        data.len() as f64 / dt / 1e6
-    );
-    Ok(())
+    common::run(
+        &format!("cm -l {level}"),
+        &data,
+        &CompressOptions::new(Method::Cm).level(level),
+    )
 }

@@ -6,9 +6,11 @@
 //! ```
 //! Without arguments it codes a generated safetensors file of f32 weights.
 
+#[path = "common.rs"]
+mod common;
+
 use hiercomp::quant_prune::float::FloatDtype;
-use hiercomp::{CompressOptions, Method, compress, decompress};
-use std::time::Instant;
+use hiercomp::{CompressOptions, Method};
 
 fn main() {
     if let Err(e) = try_main() {
@@ -30,22 +32,5 @@ fn try_main() -> Result<(), Box<dyn std::error::Error>> {
             .ok_or("--dtype needs f32, f16, bf16 or bytes")?;
         opts = opts.dtype(FloatDtype::from_name(name)?);
     }
-    let t = Instant::now();
-    let packed = compress(&data, &opts)?;
-    let ct = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let back = decompress(&packed)?;
-    let dt = t.elapsed().as_secs_f64();
-    if back != data {
-        return Err("roundtrip mismatch".into());
-    }
-    println!(
-        "float: {} -> {} bytes ({:.2}%), compress {:.0} MB/s, decompress {:.0} MB/s",
-        data.len(),
-        packed.len(),
-        100.0 * packed.len() as f64 / data.len().max(1) as f64,
-        data.len() as f64 / ct / 1e6,
-        data.len() as f64 / dt / 1e6
-    );
-    Ok(())
+    common::run("float", &data, &opts)
 }
