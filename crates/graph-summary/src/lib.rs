@@ -1,0 +1,85 @@
+//! Graph summarization for hiercomp: graphs in CSR form, loaders, and SLUGGER.
+//!
+//! - [`Graph`]: an undirected simple graph with dense `u32` ids, read from SNAP-style edge
+//!   lists ([`Graph::read_edge_list`]) or, with the `webgraph` feature, from WebGraph
+//!   BVGraph files ([`Graph::read_webgraph`]), and written back as an edge list.
+//! - [`Summary`]: the *hierarchical graph summarization model* of SLUGGER (Lee, Ko, Shin,
+//!   ICDE 2022): supernodes form a forest (`H`, parent–child edges), and positive (`P+`) and
+//!   negative (`P−`) edges join any two supernodes, self-loops included. Leaves `u ≠ v` are
+//!   adjacent exactly when the p-edges minus the n-edges between an ancestor-or-self of `u`
+//!   and an ancestor-or-self of `v` sum to one. [`Summary::restore`] rebuilds the graph;
+//!   [`Summary::to_bytes`]/[`Summary::from_bytes`] are its compact binary encoding.
+//! - [`Slugger`]: the summarizer — min-hash candidate groups, greedy merges with the
+//!   `θ(t) = 1/(1+t)` schedule, memoized re-encoding of merged subtrees, pruning.
+//!
+//! ```
+//! use graph_summary::{Graph, Slugger};
+//!
+//! // Two 4-cliques joined by a complete bipartite graph, minus one edge.
+//! let mut edges = Vec::new();
+//! for u in 0..8u32 {
+//!     for v in u + 1..8 {
+//!         if (u, v) != (0, 7) {
+//!             edges.push((u, v));
+//!         }
+//!     }
+//! }
+//! let g = Graph::from_dense_edges(8, &edges)?;
+//! let summary = Slugger::default().summarize(&g);
+//! assert!(summary.cost() < g.num_edges());
+//! assert_eq!(summary.restore()?, g);
+//! let bytes = summary.to_bytes()?;
+//! assert_eq!(graph_summary::Summary::from_bytes(&bytes)?.restore()?, g);
+//! # Ok::<(), graph_summary::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod bits;
+pub mod graph;
+pub mod slugger;
+pub mod summary;
+
+pub use graph::{Graph, LoadStats};
+pub use slugger::Slugger;
+pub use summary::Summary;
+
+/// Errors of this crate.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading or writing failed.
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
+    /// An edge-list line that is not `u v` (line numbers start at 1; 0 = not from a file).
+    #[error("line {line}: {reason}")]
+    Malformed {
+        /// 1-based line number.
+        line: u64,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A size beyond what this crate handles.
+    #[error("{what} {value} is too large")]
+    TooLarge {
+        /// The quantity.
+        what: &'static str,
+        /// Its value.
+        value: u64,
+    },
+    /// Encoded summary bytes that end too early.
+    #[error("truncated summary: {0}")]
+    Truncated(&'static str),
+    /// Encoded summary bytes that cannot be valid.
+    #[error("corrupt summary: {0}")]
+    Corrupt(String),
+    /// A summary whose edges do not describe a simple graph.
+    #[error("inconsistent summary: {0}")]
+    Inconsistent(String),
+    /// The WebGraph reader failed.
+    #[error("webgraph: {0}")]
+    WebGraph(String),
+}
+
+/// Result alias of this crate.
+pub type Result<T> = std::result::Result<T, Error>;

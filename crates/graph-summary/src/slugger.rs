@@ -1,0 +1,705 @@
+//! SLUGGER: lossless hierarchical graph summarization (Lee, Ko, Shin, ICDE 2022).
+//!
+//! ## Algorithm
+//! Every node starts as its own root supernode. For `t = 1..=T`:
+//! 1. **Candidate groups.** Each root gets a min-hash *shingle*: the smallest random hash
+//!    over its leaves and their neighbours. Roots with equal shingles form a group; groups
+//!    larger than [`Slugger::max_group`] are re-split with fresh hashes (up to
+//!    [`Slugger::max_split_steps`] times), then cut into chunks.
+//! 2. **Greedy merges.** In a group, pick a root `A` at random, find the `B` maximizing
+//!    `saving = 1 − cost(A∪B) / (cost(A) + cost(B) − cost(A,B))` (with a reduction of at
+//!    least two edges, the two new hierarchy edges), and merge when `saving ≥ θ(t) =
+//!    1/(1+t)` (`θ = 0` at `t = T`); the merged root stays in the group, otherwise `A`
+//!    leaves it.
+//!
+//! Merging `A` and `B` makes a new root `M` with children `A` and `B`, and re-encodes
+//! the edges between `M` and every neighbouring root `U` optimally over the two subtrees
+//! (memoized): for a pair of supernodes `(x, y)` this crate keeps `c0(x, y)`, the fewest
+//! edges that encode the leaf pairs of `x × y` when nothing above covers them, and
+//! `c1(x, y)`, the fewest when an edge above already covers them all. With `x` the
+//! younger of the two and `x₁, x₂` its children,
+//!
+//! ```text
+//! c0(x, y) = min( c0(x₁, y) + c0(x₂, y),  1 + c1(x₁, y) + c1(x₂, y) )   // p-edge (x, y)
+//! c1(x, y) = min( c1(x₁, y) + c1(x₂, y),  1 + c0(x₁, y) + c0(x₂, y) )   // n-edge (x, y)
+//! ```
+//!
+//! with `c0 = a(u, v)`, `c1 = 1 − a(u, v)` for two leaves and `c0 = 0`, `c1 = 1` for a
+//! pair without any edge; the block inside `M` splits into `M₁×M₁`, `M₂×M₂` and `M₁×M₂`.
+//! The cost of a merge is therefore exact, not estimated, and the final edges are read off
+//! the memo by following the choices down from every pair of roots.
+//!
+//! 3. **Pruning** (after the last iteration): supernodes without edges are dropped (their
+//!    children move up), and a root with exactly one edge hands it down to its children
+//!    when that is cheaper. Choosing between the hierarchical and a flat encoding per pair
+//!    of root trees is part of the `c0`/`c1` recursion above (a flat listing is one of the
+//!    choices it weighs).
+//!
+//! ## Determinism and threads
+//! All randomness comes from [`Slugger::seed`]. Shingles and the scoring of candidate
+//! pairs run on the rayon pool; both are read-only, and merges are applied in a fixed
+//! order, so the summary is the same for a seed whatever the number of threads.
+
+use crate::summary::NO_PARENT;
+use crate::{Graph, Summary};
+use rayon::prelude::*;
+
+/// Configuration of the SLUGGER summarizer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slugger {
+    /// Number of iterations `T` (the paper uses 20).
+    pub iterations: u32,
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Largest candidate group (the paper uses 500).
+    pub max_group: usize,
+    /// How many times an oversized group is re-split with fresh hashes before it is cut.
+    pub max_split_steps: u32,
+}
+
+impl Default for Slugger {
+    fn default() -> Self {
+        Slugger {
+            iterations: 20,
+            seed: 0,
+            max_group: 500,
+            max_split_steps: 10,
+        }
+    }
+}
+
+/// Statistics of one run, for reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunStats {
+    /// Merges performed.
+    pub merges: u64,
+    /// Candidate pairs scored.
+    pub pairs_scored: u64,
+    /// Summary cost before pruning (edges from the memo + all hierarchy edges).
+    pub cost_before_pruning: u64,
+}
+
+const NONE: u32 = u32::MAX;
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    nbr: u32,
+    c0: u32,
+    c1: u32,
+}
+
+/// SplitMix64: small, fast and good enough for sampling and hashing.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        ((self.next() >> 32) * n as u64 >> 32) as usize
+    }
+}
+
+#[inline]
+fn combine(a0: u32, a1: u32, b0: u32, b1: u32) -> (u32, u32, u8) {
+    let s0 = a0 + b0;
+    let s1 = a1 + b1;
+    let m0 = s0.min(1 + s1);
+    let m1 = s1.min(1 + s0);
+    let bits = u8::from(1 + s1 < s0) | (u8::from(1 + s0 < s1) << 1);
+    (m0, m1, bits)
+}
+
+/// Merged-pair value when only one side has edges to `U` (the other side's block is
+/// empty: `c0 = 0`, `c1 = 1`).
+#[inline]
+fn single(a0: u32, a1: u32) -> u32 {
+    a0.min(2 + a1)
+}
+
+struct State<'g> {
+    g: &'g Graph,
+    n: usize,
+    parent: Vec<u32>,
+    left: Vec<u32>,
+    right: Vec<u32>,
+    first_leaf: Vec<u32>,
+    last_leaf: Vec<u32>,
+    next_leaf: Vec<u32>,
+    adj: Vec<Vec<Entry>>,
+    self0: Vec<u32>,
+    self1: Vec<u32>,
+    /// For supernode `n + i`: (older partner, choice bits) of every non-empty pair made
+    /// when it was created, sorted by partner.
+    rec: Vec<Vec<(u32, u8)>>,
+    self_bits: Vec<u8>,
+    next_id: u32,
+    // Scratch describing the current `A`.
+    stamp: Vec<u32>,
+    sa0: Vec<u32>,
+    sa1: Vec<u32>,
+    cur: u32,
+    stats: RunStats,
+}
+
+/// What scoring a candidate `B` against the loaded `A` found.
+#[derive(Clone, Copy)]
+struct Score {
+    reduction: i64,
+    before: i64,
+}
+
+impl<'g> State<'g> {
+    fn new(g: &'g Graph) -> Self {
+        let n = g.num_nodes() as usize;
+        let cap = (2 * n).max(1);
+        let adj = (0..n as u32)
+            .map(|u| {
+                g.neighbors(u)
+                    .iter()
+                    .map(|&v| Entry { nbr: v, c0: 1, c1: 0 })
+                    .collect()
+            })
+            .collect::<Vec<_>>();
+        let mut adj = adj;
+        adj.resize_with(cap, Vec::new);
+        State {
+            g,
+            n,
+            parent: vec![NONE; cap],
+            left: vec![NONE; cap],
+            right: vec![NONE; cap],
+            first_leaf: (0..cap as u32).map(|i| if (i as usize) < n { i } else { NONE }).collect(),
+            last_leaf: (0..cap as u32).map(|i| if (i as usize) < n { i } else { NONE }).collect(),
+            next_leaf: vec![NONE; n],
+            adj,
+            self0: vec![0; cap],
+            self1: vec![0; cap],
+            rec: Vec::new(),
+            self_bits: Vec::new(),
+            next_id: n as u32,
+            stamp: vec![0; cap],
+            sa0: vec![0; cap],
+            sa1: vec![0; cap],
+            cur: 0,
+            stats: RunStats::default(),
+        }
+    }
+
+    #[inline]
+    fn is_root(&self, x: u32) -> bool {
+        self.parent[x as usize] == NONE
+    }
+
+    fn clean(&mut self, x: u32) {
+        let parent = &self.parent;
+        self.adj[x as usize].retain(|e| parent[e.nbr as usize] == NONE);
+    }
+
+    /// Loads `A`'s neighbour costs into the scratch arrays; returns (cost(A), Σ single).
+    fn load(&mut self, a: u32) -> (i64, i64) {
+        self.clean(a);
+        self.cur = self.cur.wrapping_add(1);
+        if self.cur == 0 {
+            self.stamp.fill(0);
+            self.cur = 1;
+        }
+        let mut sum0 = 0i64;
+        let mut single_sum = 0i64;
+        for e in &self.adj[a as usize] {
+            let u = e.nbr as usize;
+            self.stamp[u] = self.cur;
+            self.sa0[u] = e.c0;
+            self.sa1[u] = e.c1;
+            sum0 += i64::from(e.c0);
+            single_sum += i64::from(single(e.c0, e.c1));
+        }
+        (sum0 + i64::from(self.self0[a as usize]), single_sum)
+    }
+
+    #[inline]
+    fn scratch(&self, u: u32) -> Option<(u32, u32)> {
+        (self.stamp[u as usize] == self.cur).then(|| (self.sa0[u as usize], self.sa1[u as usize]))
+    }
+
+    /// Scores merging the loaded `a` with `b` (read-only).
+    fn score(&self, a: u32, b: u32, cost_a: i64, single_a: i64) -> Score {
+        let (ab0, ab1) = self.scratch(b).unwrap_or((0, 1));
+        let mut after = single_a;
+        if self.scratch(b).is_some() {
+            after -= i64::from(single(ab0, ab1));
+        }
+        let mut sum_b = 0i64;
+        for e in &self.adj[b as usize] {
+            if !self.is_root(e.nbr) {
+                continue;
+            }
+            sum_b += i64::from(e.c0);
+            if e.nbr == a {
+                continue;
+            }
+            match self.scratch(e.nbr) {
+                Some((a0, a1)) => {
+                    let (m0, _, _) = combine(a0, a1, e.c0, e.c1);
+                    after += i64::from(m0) - i64::from(single(a0, a1));
+                }
+                None => after += i64::from(single(e.c0, e.c1)),
+            }
+        }
+        let (s0, _, _) = combine(
+            self.self0[a as usize] + self.self0[b as usize],
+            self.self1[a as usize] + self.self1[b as usize],
+            ab0,
+            ab1,
+        );
+        after += i64::from(s0);
+        let before = cost_a + sum_b + i64::from(self.self0[b as usize]) - i64::from(ab0);
+        Score {
+            reduction: before - after,
+            before,
+        }
+    }
+
+    /// Merges roots `a` (loaded in the scratch) and `b` into a new root.
+    fn merge(&mut self, a: u32, b: u32) -> u32 {
+        self.clean(b);
+        let m = self.next_id;
+        self.next_id += 1;
+        let (mi, ai, bi) = (m as usize, a as usize, b as usize);
+        self.parent[ai] = m;
+        self.parent[bi] = m;
+        self.left[mi] = a;
+        self.right[mi] = b;
+        self.first_leaf[mi] = self.first_leaf[ai];
+        self.last_leaf[mi] = self.last_leaf[bi];
+        self.next_leaf[self.last_leaf[ai] as usize] = self.first_leaf[bi];
+        let (ab0, ab1) = self.scratch(b).unwrap_or((0, 1));
+        let adj_a = std::mem::take(&mut self.adj[ai]);
+        let adj_b = std::mem::take(&mut self.adj[bi]);
+        let mut list = Vec::with_capacity(adj_a.len() + adj_b.len());
+        let mut rec = Vec::with_capacity(adj_a.len() + adj_b.len());
+        for e in &adj_b {
+            if e.nbr == a {
+                continue;
+            }
+            let (a0, a1) = match self.scratch(e.nbr) {
+                Some(v) => {
+                    self.stamp[e.nbr as usize] = 0;
+                    v
+                }
+                None => (0, 1),
+            };
+            let (m0, m1, bits) = combine(a0, a1, e.c0, e.c1);
+            list.push(Entry { nbr: e.nbr, c0: m0, c1: m1 });
+            rec.push((e.nbr, bits));
+        }
+        for e in &adj_a {
+            if e.nbr == b || self.stamp[e.nbr as usize] != self.cur {
+                continue;
+            }
+            let (m0, m1, bits) = combine(e.c0, e.c1, 0, 1);
+            list.push(Entry { nbr: e.nbr, c0: m0, c1: m1 });
+            rec.push((e.nbr, bits));
+        }
+        for e in &list {
+            self.adj[e.nbr as usize].push(Entry { nbr: m, c0: e.c0, c1: e.c1 });
+        }
+        let (s0, s1, sbits) = combine(
+            self.self0[ai] + self.self0[bi],
+            self.self1[ai] + self.self1[bi],
+            ab0,
+            ab1,
+        );
+        self.self0[mi] = s0;
+        self.self1[mi] = s1;
+        self.adj[mi] = list;
+        rec.sort_unstable_by_key(|r| r.0);
+        self.rec.push(rec);
+        self.self_bits.push(sbits);
+        self.stats.merges += 1;
+        // The scratch no longer describes a root.
+        self.cur = self.cur.wrapping_add(1);
+        if self.cur == 0 {
+            self.stamp.fill(0);
+            self.cur = 1;
+        }
+        m
+    }
+
+    fn shingle(&self, x: u32, h: &[u64]) -> u64 {
+        let mut best = u64::MAX;
+        let mut v = self.first_leaf[x as usize];
+        while v != NONE {
+            best = best.min(h[v as usize]);
+            for &w in self.g.neighbors(v) {
+                best = best.min(h[w as usize]);
+            }
+            if v == self.last_leaf[x as usize] {
+                break;
+            }
+            v = self.next_leaf[v as usize];
+        }
+        best
+    }
+
+    /// Splits the roots into candidate groups (min-hash shingles, recursive re-splitting).
+    fn divide(&self, roots: &[u32], rng: &mut Rng, cfg: &Slugger) -> Vec<Vec<u32>> {
+        let mut groups = Vec::new();
+        let mut pending: Vec<Vec<u32>> = vec![roots.to_vec()];
+        let mut h = vec![0u64; self.n];
+        for step in 0..=cfg.max_split_steps {
+            if pending.is_empty() {
+                break;
+            }
+            if step == cfg.max_split_steps {
+                for p in pending.drain(..) {
+                    groups.extend(p.chunks(cfg.max_group.max(2)).map(<[u32]>::to_vec));
+                }
+                break;
+            }
+            for x in h.iter_mut() {
+                *x = rng.next();
+            }
+            let mut next = Vec::new();
+            for p in pending.drain(..) {
+                let mut keyed: Vec<(u64, u32)> = p
+                    .par_iter()
+                    .map(|&x| (self.shingle(x, &h), x))
+                    .collect();
+                keyed.par_sort_unstable();
+                let mut i = 0;
+                while i < keyed.len() {
+                    let mut j = i + 1;
+                    while j < keyed.len() && keyed[j].0 == keyed[i].0 {
+                        j += 1;
+                    }
+                    let run: Vec<u32> = keyed[i..j].iter().map(|k| k.1).collect();
+                    if run.len() <= cfg.max_group.max(2) {
+                        if run.len() > 1 {
+                            groups.push(run);
+                        }
+                    } else {
+                        next.push(run);
+                    }
+                    i = j;
+                }
+            }
+            pending = next;
+        }
+        groups
+    }
+
+    fn process_group(&mut self, mut q: Vec<u32>, theta: f64, rng: &mut Rng) {
+        // Below this many neighbour entries, scoring stays on one thread.
+        const PAR_WORK: usize = 16_384;
+        let mut scores: Vec<Score> = Vec::new();
+        while q.len() > 1 {
+            let a = q.swap_remove(rng.below(q.len()));
+            let (cost_a, single_a) = self.load(a);
+            let work: usize = q.iter().map(|&b| self.adj[b as usize].len()).sum();
+            self.stats.pairs_scored += q.len() as u64;
+            let this = &*self;
+            if work >= PAR_WORK && rayon::current_num_threads() > 1 {
+                q.par_iter()
+                    .map(|&b| this.score(a, b, cost_a, single_a))
+                    .collect_into_vec(&mut scores);
+            } else {
+                scores.clear();
+                scores.extend(q.iter().map(|&b| this.score(a, b, cost_a, single_a)));
+            }
+            let mut best: Option<(usize, f64)> = None;
+            for (i, s) in scores.iter().enumerate() {
+                if s.reduction < 2 || s.before <= 0 {
+                    continue;
+                }
+                let saving = s.reduction as f64 / s.before as f64;
+                if best.is_none_or(|(_, b)| saving > b) {
+                    best = Some((i, saving));
+                }
+            }
+            if let Some((i, saving)) = best {
+                if saving >= theta {
+                    let b = q[i];
+                    let m = self.merge(a, b);
+                    q[i] = m;
+                }
+            }
+        }
+    }
+
+    /// Lookup of the memo for the pair `(x, y)`, `x > y`: `None` when the block is empty.
+    fn bits(&self, x: u32, y: u32) -> Option<u8> {
+        debug_assert!(x > y);
+        if (x as usize) < self.n {
+            return self.g.has_edge(x, y).then_some(0b01);
+        }
+        let rec = &self.rec[x as usize - self.n];
+        rec.binary_search_by_key(&y, |r| r.0).ok().map(|i| rec[i].1)
+    }
+
+    /// Reads the edges off the memo, following the choices from every pair of roots.
+    fn extract(&self) -> Vec<(u32, u32, bool)> {
+        let mut out = Vec::new();
+        // (x, y, inherited value); x >= y; x == y means the block inside x.
+        let mut stack: Vec<(u32, u32, u8)> = Vec::new();
+        let total = self.next_id;
+        for r in 0..total {
+            if !self.is_root(r) {
+                continue;
+            }
+            stack.push((r, r, 0));
+            let adj = &self.adj[r as usize];
+            for e in adj {
+                if e.nbr < r && self.is_root(e.nbr) {
+                    stack.push((r, e.nbr, 0));
+                }
+            }
+            while let Some((x, y, mut c)) = stack.pop() {
+                if x == y {
+                    if (x as usize) < self.n {
+                        continue;
+                    }
+                    let bits = self.self_bits[x as usize - self.n];
+                    if bits >> c & 1 == 1 {
+                        out.push((x, x, c == 0));
+                        c ^= 1;
+                    }
+                    let (l, rr) = (self.left[x as usize], self.right[x as usize]);
+                    stack.push((l, l, c));
+                    stack.push((rr, rr, c));
+                    self.push_pair(&mut stack, &mut out, rr.max(l), rr.min(l), c);
+                    continue;
+                }
+                let bits = self.bits(x, y).expect("pairs on the stack are non-empty");
+                if bits >> c & 1 == 1 {
+                    out.push((x, y, c == 0));
+                    c ^= 1;
+                }
+                if (x as usize) < self.n {
+                    debug_assert_eq!(c, 1, "leaf pair left unresolved");
+                    continue;
+                }
+                for ch in [self.left[x as usize], self.right[x as usize]] {
+                    self.push_pair(&mut stack, &mut out, ch.max(y), ch.min(y), c);
+                }
+            }
+        }
+        out
+    }
+
+    fn push_pair(
+        &self,
+        stack: &mut Vec<(u32, u32, u8)>,
+        out: &mut Vec<(u32, u32, bool)>,
+        x: u32,
+        y: u32,
+        c: u8,
+    ) {
+        if self.bits(x, y).is_some() {
+            stack.push((x, y, c));
+        } else if c == 1 {
+            // An empty block under a p-edge: one n-edge cancels it.
+            out.push((x, y, false));
+        }
+    }
+}
+
+impl Slugger {
+    /// Summarizes `g`.
+    pub fn summarize(&self, g: &Graph) -> Summary {
+        self.summarize_with(g, &mut |_, _| {}).0
+    }
+
+    /// Summarizes `g`, calling `progress(t, T)` after each iteration, and returns the run's
+    /// statistics too.
+    pub fn summarize_with(
+        &self,
+        g: &Graph,
+        progress: &mut dyn FnMut(u32, u32),
+    ) -> (Summary, RunStats) {
+        let mut st = State::new(g);
+        let mut rng = Rng(self.seed ^ 0x5EED_51D6_6E40_0000);
+        let t_max = self.iterations;
+        for t in 1..=t_max {
+            let roots: Vec<u32> = (0..st.next_id).filter(|&x| st.is_root(x)).collect();
+            // Drop stale neighbour entries once per iteration.
+            {
+                let parent = &st.parent;
+                st.adj.par_iter_mut().for_each(|l| {
+                    if !l.is_empty() {
+                        l.retain(|e| parent[e.nbr as usize] == NONE);
+                    }
+                });
+            }
+            let groups = st.divide(&roots, &mut rng, self);
+            let theta = if t < t_max { 1.0 / (1.0 + f64::from(t)) } else { 0.0 };
+            for q in groups {
+                st.process_group(q, theta, &mut rng);
+            }
+            progress(t, t_max);
+        }
+        let edges = st.extract();
+        let total = st.next_id as usize;
+        st.stats.cost_before_pruning = edges.len() as u64 + (total - st.n) as u64 * 2;
+        let summary = prune(&st, edges);
+        (summary, st.stats)
+    }
+}
+
+/// Drops supernodes without edges and pushes single edges of roots down to the children.
+fn prune(st: &State<'_>, edges: Vec<(u32, u32, bool)>) -> Summary {
+    let n = st.n;
+    let total = st.next_id as usize;
+    let mut edges: Vec<(u32, u32, bool, bool)> =
+        edges.into_iter().map(|(a, b, s)| (a, b, s, true)).collect();
+    let mut inc: Vec<Vec<u32>> = vec![Vec::new(); total];
+    for (i, &(a, b, _, _)) in edges.iter().enumerate() {
+        inc[a as usize].push(i as u32);
+        if a != b {
+            inc[b as usize].push(i as u32);
+        }
+    }
+    // Step 1: nearest kept ancestor; supernodes without edges are not kept.
+    let kept = |x: usize, inc: &Vec<Vec<u32>>| x < n || !inc[x].is_empty();
+    let mut up = vec![NONE; total];
+    for x in (0..total).rev() {
+        let p = st.parent[x];
+        if p != NONE {
+            up[x] = if kept(p as usize, &inc) { p } else { up[p as usize] };
+        }
+    }
+    // Step 2: a root supernode with exactly one edge (not a self-loop) hands it to its
+    // children when that saves edges (k children: −k hierarchy edges, +k−1 edges).
+    let mut children: Vec<Vec<u32>> = vec![Vec::new(); total];
+    for x in 0..total {
+        if kept(x, &inc) && up[x] != NONE {
+            children[up[x] as usize].push(x as u32);
+        }
+    }
+    for r in (n..total).rev() {
+        if !kept(r, &inc) || up[r] != NONE || inc[r].len() != 1 {
+            continue;
+        }
+        let ei = inc[r][0] as usize;
+        let (a, b, s, _) = edges[ei];
+        if a == b {
+            continue;
+        }
+        let other = if a as usize == r { b } else { a };
+        let clash = children[r].iter().any(|&c| {
+            inc[c as usize].iter().any(|&i| {
+                let (x, y, _, alive) = edges[i as usize];
+                alive && (x == other || y == other)
+            })
+        });
+        if clash {
+            continue;
+        }
+        edges[ei].3 = false;
+        inc[r].clear();
+        let list = &mut inc[other as usize];
+        if let Some(pos) = list.iter().position(|&i| i as usize == ei) {
+            list.swap_remove(pos);
+        }
+        for &c in &std::mem::take(&mut children[r]) {
+            let idx = edges.len() as u32;
+            edges.push((c, other, s, true));
+            inc[c as usize].push(idx);
+            inc[other as usize].push(idx);
+            up[c as usize] = NONE;
+        }
+    }
+    // Renumber kept supernodes in creation order (parents stay above children).
+    let mut new_id = vec![NONE; total];
+    let mut next = n as u32;
+    for (x, id) in new_id.iter_mut().enumerate() {
+        if x < n {
+            *id = x as u32;
+        } else if !inc[x].is_empty() {
+            *id = next;
+            next += 1;
+        }
+    }
+    let mut parent = vec![NO_PARENT; next as usize];
+    for x in 0..total {
+        if new_id[x] != NONE && up[x] != NONE {
+            parent[new_id[x] as usize] = new_id[up[x] as usize];
+        }
+    }
+    let mut p_plus = Vec::new();
+    let mut p_minus = Vec::new();
+    for &(a, b, s, alive) in &edges {
+        if alive {
+            let e = (new_id[a as usize], new_id[b as usize]);
+            if s { p_plus.push(e) } else { p_minus.push(e) }
+        }
+    }
+    Summary::new(n as u32, parent, p_plus, p_minus, st.g.original_ids().to_vec())
+        .expect("pruned summary is well formed")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(g: &Graph, cfg: &Slugger) -> Summary {
+        let s = cfg.summarize(g);
+        assert_eq!(&s.restore().unwrap(), g);
+        s
+    }
+
+    #[test]
+    fn clique_collapses_to_one_loop() {
+        let mut edges = Vec::new();
+        for u in 0..20u32 {
+            for v in u + 1..20 {
+                edges.push((u, v));
+            }
+        }
+        let g = Graph::from_dense_edges(20, &edges).unwrap();
+        let s = check(&g, &Slugger::default());
+        // One self-loop plus at most the hierarchy over 20 leaves.
+        assert!(s.cost() <= 1 + 20 + 19, "cost {}", s.cost());
+        assert!(s.cost() < g.num_edges() / 4);
+    }
+
+    #[test]
+    fn biclique_and_star() {
+        let mut edges = Vec::new();
+        for u in 0..10u32 {
+            for v in 10..25u32 {
+                edges.push((u, v));
+            }
+        }
+        for v in 26..60u32 {
+            edges.push((25, v));
+        }
+        let g = Graph::from_dense_edges(60, &edges).unwrap();
+        let s = check(&g, &Slugger::default());
+        assert!(s.cost() < g.num_edges() / 2, "cost {}", s.cost());
+    }
+
+    #[test]
+    fn same_seed_same_summary() {
+        let mut rng = Rng(7);
+        let mut edges = Vec::new();
+        for _ in 0..3000 {
+            let u = rng.below(300) as u32;
+            let v = (u / 30) * 30 + rng.below(30) as u32;
+            edges.push((u, v));
+        }
+        let g = Graph::from_dense_edges(300, &edges).unwrap();
+        let cfg = Slugger::default();
+        let a = check(&g, &cfg);
+        let b = check(&g, &cfg);
+        assert_eq!(a, b);
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let c = pool.install(|| cfg.summarize(&g));
+        assert_eq!(a, c);
+    }
+}
