@@ -37,6 +37,7 @@
 
 mod bits;
 pub mod graph;
+mod refine;
 pub mod slugger;
 pub mod summary;
 

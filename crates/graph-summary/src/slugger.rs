@@ -40,6 +40,7 @@
 //! pairs run on the rayon pool; both are read-only, and merges are applied in a fixed
 //! order, so the summary is the same for a seed whatever the number of threads.
 
+use crate::refine::{Forest, PairMap};
 use crate::summary::NO_PARENT;
 use crate::{Graph, Summary};
 use rayon::prelude::*;
@@ -551,93 +552,52 @@ impl Slugger {
     }
 }
 
-/// Drops supernodes without edges and pushes single edges of roots down to the children.
+/// Drops supernodes without edges, then improves locally ([`crate::refine`]): supernodes
+/// that cost more than they save are dissolved (a root with one edge hands it down to its
+/// children, the paper's second pruning step, is one case) and edges shared by all children
+/// are lifted.
 fn prune(st: &State<'_>, edges: Vec<(u32, u32, bool)>) -> Summary {
     let n = st.n;
     let total = st.next_id as usize;
-    let mut edges: Vec<(u32, u32, bool, bool)> =
-        edges.into_iter().map(|(a, b, s)| (a, b, s, true)).collect();
-    let mut inc: Vec<Vec<u32>> = vec![Vec::new(); total];
-    for (i, &(a, b, _, _)) in edges.iter().enumerate() {
-        inc[a as usize].push(i as u32);
-        if a != b {
-            inc[b as usize].push(i as u32);
-        }
+    let mut map: PairMap<i8> = PairMap::default();
+    let mut has_edge = vec![false; total];
+    for &(a, b, s) in &edges {
+        map.insert((a.min(b), a.max(b)), if s { 1 } else { -1 });
+        has_edge[a as usize] = true;
+        has_edge[b as usize] = true;
     }
-    // Step 1: nearest kept ancestor; supernodes without edges are not kept.
-    let kept = |x: usize, inc: &Vec<Vec<u32>>| x < n || !inc[x].is_empty();
+    let alive: Vec<bool> = (0..total).map(|x| x < n || has_edge[x]).collect();
     let mut up = vec![NONE; total];
     for x in (0..total).rev() {
         let p = st.parent[x];
         if p != NONE {
-            up[x] = if kept(p as usize, &inc) { p } else { up[p as usize] };
+            up[x] = if alive[p as usize] { p } else { up[p as usize] };
         }
     }
-    // Step 2: a root supernode with exactly one edge (not a self-loop) hands it to its
-    // children when that saves edges (k children: −k hierarchy edges, +k−1 edges).
-    let mut children: Vec<Vec<u32>> = vec![Vec::new(); total];
-    for x in 0..total {
-        if kept(x, &inc) && up[x] != NONE {
-            children[up[x] as usize].push(x as u32);
-        }
-    }
-    for r in (n..total).rev() {
-        if !kept(r, &inc) || up[r] != NONE || inc[r].len() != 1 {
-            continue;
-        }
-        let ei = inc[r][0] as usize;
-        let (a, b, s, _) = edges[ei];
-        if a == b {
-            continue;
-        }
-        let other = if a as usize == r { b } else { a };
-        let clash = children[r].iter().any(|&c| {
-            inc[c as usize].iter().any(|&i| {
-                let (x, y, _, alive) = edges[i as usize];
-                alive && (x == other || y == other)
-            })
-        });
-        if clash {
-            continue;
-        }
-        edges[ei].3 = false;
-        inc[r].clear();
-        let list = &mut inc[other as usize];
-        if let Some(pos) = list.iter().position(|&i| i as usize == ei) {
-            list.swap_remove(pos);
-        }
-        for &c in &std::mem::take(&mut children[r]) {
-            let idx = edges.len() as u32;
-            edges.push((c, other, s, true));
-            inc[c as usize].push(idx);
-            inc[other as usize].push(idx);
-            up[c as usize] = NONE;
-        }
-    }
+    let mut forest = Forest::new(n, up, alive, map);
+    forest.improve(4);
     // Renumber kept supernodes in creation order (parents stay above children).
     let mut new_id = vec![NONE; total];
     let mut next = n as u32;
     for (x, id) in new_id.iter_mut().enumerate() {
         if x < n {
             *id = x as u32;
-        } else if !inc[x].is_empty() {
+        } else if forest.alive[x] {
             *id = next;
             next += 1;
         }
     }
     let mut parent = vec![NO_PARENT; next as usize];
     for x in 0..total {
-        if new_id[x] != NONE && up[x] != NONE {
-            parent[new_id[x] as usize] = new_id[up[x] as usize];
+        if forest.alive[x] && forest.parent[x] != NONE {
+            parent[new_id[x] as usize] = new_id[forest.parent[x] as usize];
         }
     }
     let mut p_plus = Vec::new();
     let mut p_minus = Vec::new();
-    for &(a, b, s, alive) in &edges {
-        if alive {
-            let e = (new_id[a as usize], new_id[b as usize]);
-            if s { p_plus.push(e) } else { p_minus.push(e) }
-        }
+    for (&(a, b), &s) in &forest.edges {
+        let e = (new_id[a as usize], new_id[b as usize]);
+        if s > 0 { p_plus.push(e) } else { p_minus.push(e) }
     }
     Summary::new(n as u32, parent, p_plus, p_minus, st.g.original_ids().to_vec())
         .expect("pruned summary is well formed")
