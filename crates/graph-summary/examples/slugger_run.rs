@@ -5,7 +5,11 @@ use std::time::Instant;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t: u32 = std::env::var("T").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
     for path in std::env::args().skip(1) {
-        let (g, _) = Graph::read_edge_list_file(&path)?;
+        let (g, _) = if path.ends_with(".txt") {
+            Graph::read_edge_list_file(&path)?
+        } else {
+            Graph::read_webgraph(&path)?
+        };
         let start = Instant::now();
         let (s, stats) = Slugger { iterations: t, ..Slugger::default() }.summarize_with(&g, &mut |_, _| {});
         let secs = start.elapsed().as_secs_f64();
