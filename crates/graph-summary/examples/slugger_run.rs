@@ -3,7 +3,10 @@ use graph_summary::{Graph, Slugger};
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let t: u32 = std::env::var("T").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
+    let t: u32 = std::env::var("T")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20);
     for path in std::env::args().skip(1) {
         let (g, _) = if path.ends_with(".txt") {
             Graph::read_edge_list_file(&path)?
@@ -11,14 +14,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Graph::read_webgraph(&path)?
         };
         let start = Instant::now();
-        let (s, stats) = Slugger { iterations: t, ..Slugger::default() }.summarize_with(&g, &mut |_, _| {});
+        let (s, stats) = Slugger {
+            iterations: t,
+            ..Slugger::default()
+        }
+        .summarize_with(&g, &mut |_, _| {});
         let secs = start.elapsed().as_secs_f64();
         let ok = s.restore()? == g;
         println!(
             "{path}: n {} m {} p+ {} p- {} h {} rel {:.4} (pre-prune {:.4}) merges {} time {secs:.2}s exact {ok} bits/edge {:.2}",
-            g.num_nodes(), g.num_edges(), s.p_plus().len(), s.p_minus().len(), s.h_edges(),
-            s.relative_size(g.num_edges()), stats.cost_before_pruning as f64 / g.num_edges() as f64,
-            stats.merges, s.structure_bits() as f64 / g.num_edges() as f64
+            g.num_nodes(),
+            g.num_edges(),
+            s.p_plus().len(),
+            s.p_minus().len(),
+            s.h_edges(),
+            s.relative_size(g.num_edges()),
+            stats.cost_before_pruning as f64 / g.num_edges() as f64,
+            stats.merges,
+            s.structure_bits() as f64 / g.num_edges() as f64
         );
     }
     Ok(())

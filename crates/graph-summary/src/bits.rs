@@ -93,7 +93,9 @@ impl<'a> BitReader<'a> {
         while !self.bit(what)? {
             zeros += 1;
             if zeros > 63 {
-                return Err(Error::Corrupt(format!("{what}: gamma code longer than 64 bits")));
+                return Err(Error::Corrupt(format!(
+                    "{what}: gamma code longer than 64 bits"
+                )));
             }
         }
         let rest = self.get(zeros, what)?;

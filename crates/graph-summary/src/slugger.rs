@@ -163,7 +163,11 @@ impl<'g> State<'g> {
             .map(|u| {
                 g.neighbors(u)
                     .iter()
-                    .map(|&v| Entry { nbr: v, c0: 1, c1: 0 })
+                    .map(|&v| Entry {
+                        nbr: v,
+                        c0: 1,
+                        c1: 0,
+                    })
                     .collect()
             })
             .collect::<Vec<_>>();
@@ -175,8 +179,12 @@ impl<'g> State<'g> {
             parent: vec![NONE; cap],
             left: vec![NONE; cap],
             right: vec![NONE; cap],
-            first_leaf: (0..cap as u32).map(|i| if (i as usize) < n { i } else { NONE }).collect(),
-            last_leaf: (0..cap as u32).map(|i| if (i as usize) < n { i } else { NONE }).collect(),
+            first_leaf: (0..cap as u32)
+                .map(|i| if (i as usize) < n { i } else { NONE })
+                .collect(),
+            last_leaf: (0..cap as u32)
+                .map(|i| if (i as usize) < n { i } else { NONE })
+                .collect(),
             next_leaf: vec![NONE; n],
             adj,
             self0: vec![0; cap],
@@ -296,7 +304,11 @@ impl<'g> State<'g> {
                 None => (0, 1),
             };
             let (m0, m1, bits) = combine(a0, a1, e.c0, e.c1);
-            list.push(Entry { nbr: e.nbr, c0: m0, c1: m1 });
+            list.push(Entry {
+                nbr: e.nbr,
+                c0: m0,
+                c1: m1,
+            });
             rec.push((e.nbr, bits));
         }
         for e in &adj_a {
@@ -304,11 +316,19 @@ impl<'g> State<'g> {
                 continue;
             }
             let (m0, m1, bits) = combine(e.c0, e.c1, 0, 1);
-            list.push(Entry { nbr: e.nbr, c0: m0, c1: m1 });
+            list.push(Entry {
+                nbr: e.nbr,
+                c0: m0,
+                c1: m1,
+            });
             rec.push((e.nbr, bits));
         }
         for e in &list {
-            self.adj[e.nbr as usize].push(Entry { nbr: m, c0: e.c0, c1: e.c1 });
+            self.adj[e.nbr as usize].push(Entry {
+                nbr: m,
+                c0: e.c0,
+                c1: e.c1,
+            });
         }
         let (s0, s1, sbits) = combine(
             self.self0[ai] + self.self0[bi],
@@ -368,10 +388,8 @@ impl<'g> State<'g> {
             }
             let mut next = Vec::new();
             for p in pending.drain(..) {
-                let mut keyed: Vec<(u64, u32)> = p
-                    .par_iter()
-                    .map(|&x| (self.shingle(x, &h), x))
-                    .collect();
+                let mut keyed: Vec<(u64, u32)> =
+                    p.par_iter().map(|&x| (self.shingle(x, &h), x)).collect();
                 keyed.par_sort_unstable();
                 let mut i = 0;
                 while i < keyed.len() {
@@ -414,8 +432,14 @@ impl<'g> State<'g> {
                 scores.extend(q.iter().map(|&b| this.score(a, b, cost_a, single_a)));
             }
             let mut best: Option<(usize, f64)> = None;
-            let min_red: i64 = std::env::var("MIN_RED").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
-            let hpen: i64 = std::env::var("HPEN").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+            let min_red: i64 = std::env::var("MIN_RED")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(2);
+            let hpen: i64 = std::env::var("HPEN")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
             for (i, s) in scores.iter().enumerate() {
                 if s.reduction < min_red || s.before <= 0 {
                     continue;
@@ -540,7 +564,11 @@ impl Slugger {
                 });
             }
             let groups = st.divide(&roots, &mut rng, self);
-            let theta = if t < t_max { 1.0 / (1.0 + f64::from(t)) } else { 0.0 };
+            let theta = if t < t_max {
+                1.0 / (1.0 + f64::from(t))
+            } else {
+                0.0
+            };
             for q in groups {
                 st.process_group(q, theta, &mut rng);
             }
@@ -599,10 +627,20 @@ fn prune(st: &State<'_>, edges: Vec<(u32, u32, bool)>) -> Summary {
     let mut p_minus = Vec::new();
     for (&(a, b), &s) in &forest.edges {
         let e = (new_id[a as usize], new_id[b as usize]);
-        if s > 0 { p_plus.push(e) } else { p_minus.push(e) }
+        if s > 0 {
+            p_plus.push(e)
+        } else {
+            p_minus.push(e)
+        }
     }
-    Summary::new(n as u32, parent, p_plus, p_minus, st.g.original_ids().to_vec())
-        .expect("pruned summary is well formed")
+    Summary::new(
+        n as u32,
+        parent,
+        p_plus,
+        p_minus,
+        st.g.original_ids().to_vec(),
+    )
+    .expect("pruned summary is well formed")
 }
 
 #[cfg(test)]
@@ -660,7 +698,10 @@ mod tests {
         let a = check(&g, &cfg);
         let b = check(&g, &cfg);
         assert_eq!(a, b);
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
         let c = pool.install(|| cfg.summarize(&g));
         assert_eq!(a, c);
     }

@@ -56,7 +56,9 @@ impl Summary {
             return Err(Error::Corrupt("leaf count does not match".into()));
         }
         if ids.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(Error::Corrupt("original ids not strictly increasing".into()));
+            return Err(Error::Corrupt(
+                "original ids not strictly increasing".into(),
+            ));
         }
         let mut children = vec![0u32; parent.len()];
         for (x, &p) in parent.iter().enumerate() {
@@ -288,7 +290,9 @@ impl Summary {
                 _ => a.saturating_add(r.gamma("edge target")? - 1),
             };
             if b >= total {
-                return Err(Error::Corrupt(format!("edge ({a}, {b}) beyond {total} nodes")));
+                return Err(Error::Corrupt(format!(
+                    "edge ({a}, {b}) beyond {total} nodes"
+                )));
             }
             edges.push((a as u32, b as u32));
             prev = Some((a, b));
@@ -353,7 +357,9 @@ impl Summary {
         let internal = r.gamma("supernode count")? - 1;
         // Every leaf costs at least two bits (an id and a parent flag).
         if leaves > r.remaining() / 2 || leaves > u64::from(u32::MAX - 1) {
-            return Err(Error::Corrupt(format!("leaf count {leaves} exceeds the data")));
+            return Err(Error::Corrupt(format!(
+                "leaf count {leaves} exceeds the data"
+            )));
         }
         if internal > leaves.saturating_sub(1) {
             return Err(Error::Corrupt(format!(

@@ -1,5 +1,6 @@
 //! The `hiercomp` command-line tool. See the crate README for the commands.
 
+mod graph;
 mod samples;
 
 use clap::{Args, Parser, Subcommand};
@@ -39,6 +40,9 @@ enum Command {
     Tour,
     /// List the methods with their ids and levels.
     Methods,
+    /// Lossless graph summarization (SLUGGER): summarize, restore, verify, stats.
+    #[command(subcommand)]
+    Graph(graph::GraphCommand),
 }
 
 #[derive(Args)]
@@ -86,6 +90,7 @@ fn main() {
         Command::Compress(a) => compress(&a),
         Command::Decompress(a) => decompress(&a),
         Command::Tour => samples::tour(),
+        Command::Graph(g) => graph::run(g),
         Command::Methods => {
             methods();
             Ok(())
@@ -308,6 +313,11 @@ fn finish(a: &CommonArgs, p: &Plan, r: &Report) -> Result<(), BoxError> {
 
 fn compress(a: &CompressArgs) -> Result<(), BoxError> {
     let method = Method::from_name(&a.method)?;
+    if method == Method::Slugger {
+        return Err(
+            "slugger summarizes graphs: use `hiercomp graph summarize EDGES -o OUT.hcz`".into(),
+        );
+    }
     let level = a.level.unwrap_or(method.default_level());
     method.check_level(level)?;
     let mut opts = CompressOptions::new(method).level(level);
@@ -365,6 +375,12 @@ fn decompress(a: &CommonArgs) -> Result<(), BoxError> {
         }
         None => None,
     };
+    if header.is_some_and(|h| h.method == Method::Slugger) {
+        return Err(
+            "this container holds a graph summary: use `hiercomp graph restore FILE -o EDGES`"
+                .into(),
+        );
+    }
     let pb = progress_bar(header.and_then(|h| h.original_len));
     let t = Instant::now();
     let stats = run(&p, |r, w| {

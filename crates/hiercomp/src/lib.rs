@@ -10,12 +10,14 @@
 //! | [`arith_coder`] | binary arithmetic coder, multi-symbol range coder |
 //! | [`ctx_models`] | online bit predictors: order-N, word, sparse, record, match, mixer, APM, Tweedie |
 //! | [`quant_prune`] | lossless float byte-plane coding, Huffman codes |
+//! | [`graph_summary`] | graphs (CSR), SNAP/WebGraph loaders, SLUGGER hierarchical summaries |
 //!
 //! | method | module | status |
 //! |---|---|---|
 //! | `store` | [`methods::Method::Store`] | framing and checksums only |
 //! | `cm` | [`methods::cm`] | bitwise context mixing |
 //! | `float` | [`methods::float`] | model weights: safetensors-aware byte planes, Huffman exponents |
+//! | `slugger` | [`methods::slugger`] | lossless hierarchical graph summarization (SLUGGER) |
 //!
 //! Every artifact starts with the same header; the byte layout, the checks and the limits
 //! are documented in [`container`].
@@ -47,6 +49,7 @@ pub mod samples;
 
 pub use arith_coder;
 pub use ctx_models;
+pub use graph_summary;
 pub use hier_tree;
 pub use quant_prune;
 
@@ -116,6 +119,17 @@ pub enum Error {
         value: u64,
         /// The largest acceptable value.
         max: u64,
+    },
+    /// A graph or graph-summary error.
+    #[error(transparent)]
+    Graph(#[from] graph_summary::Error),
+    /// A container of another method than the one expected.
+    #[error("expected a {expected} container, found {found}")]
+    WrongMethod {
+        /// The method wanted.
+        expected: &'static str,
+        /// The method found.
+        found: &'static str,
     },
     /// A total length different from the one announced.
     #[error("length mismatch: expected {expected} bytes, got {actual}")]

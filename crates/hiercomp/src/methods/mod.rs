@@ -5,6 +5,7 @@
 
 pub mod cm;
 pub mod float;
+pub mod slugger;
 
 use crate::{Error, Result};
 
@@ -18,11 +19,14 @@ pub enum Method {
     Cm,
     /// Lossless model-weight coding: byte planes with Huffman-coded exponents ([`float`]).
     Float,
+    /// A lossless hierarchical graph summary ([`slugger`]): the container holds the
+    /// summary's binary encoding; `hiercomp graph restore` rebuilds the edge list.
+    Slugger,
 }
 
 impl Method {
     /// Every method, in id order.
-    pub const ALL: &'static [Method] = &[Method::Store, Method::Cm, Method::Float];
+    pub const ALL: &'static [Method] = &[Method::Store, Method::Cm, Method::Float, Method::Slugger];
 
     /// The method id written in the container header.
     pub fn id(self) -> u8 {
@@ -30,6 +34,7 @@ impl Method {
             Method::Store => 0,
             Method::Cm => 1,
             Method::Float => 2,
+            Method::Slugger => 3,
         }
     }
 
@@ -48,6 +53,7 @@ impl Method {
             Method::Store => "store",
             Method::Cm => "cm",
             Method::Float => "float",
+            Method::Slugger => "slugger",
         }
     }
 
@@ -72,6 +78,10 @@ impl Method {
                 "model weights: safetensors-aware f32/f16/bf16 byte planes with \
                  Huffman-coded exponents, parallel chunks"
             }
+            Method::Slugger => {
+                "graphs (`hiercomp graph summarize`): SLUGGER lossless hierarchical \
+                 summary, supernode forest with positive and negative edges"
+            }
         }
     }
 
@@ -81,6 +91,7 @@ impl Method {
             Method::Store => 0..=0,
             Method::Cm => cm::MIN_LEVEL..=cm::MAX_LEVEL,
             Method::Float => 1..=1,
+            Method::Slugger => 0..=0,
         }
     }
 
@@ -90,6 +101,7 @@ impl Method {
             Method::Store => 0,
             Method::Cm => cm::DEFAULT_LEVEL,
             Method::Float => 1,
+            Method::Slugger => 0,
         }
     }
 
@@ -108,7 +120,7 @@ impl Method {
     /// Peak memory in bytes the method needs for a block of `len` bytes at `level`.
     pub fn memory(self, level: u8, len: usize) -> Result<usize> {
         match self {
-            Method::Store => Ok(0),
+            Method::Store | Method::Slugger => Ok(0),
             Method::Cm => Ok(cm::CmConfig::for_level(level)?.memory(len)),
             Method::Float => Ok(cm::CmConfig::for_level(1)?.memory(float::SMALL_SEGMENT) + 2 * len),
         }
@@ -123,7 +135,8 @@ impl Method {
         progress: &mut dyn FnMut(usize),
     ) -> Result<Vec<u8>> {
         match self {
-            Method::Store => {
+            // A summary's encoding is already compact: its blocks are stored.
+            Method::Store | Method::Slugger => {
                 progress(data.len());
                 Ok(data.to_vec())
             }
@@ -159,6 +172,11 @@ impl Method {
         progress: &mut dyn FnMut(usize),
     ) -> Result<()> {
         match self {
+            Method::Slugger => {
+                return Err(Error::Corrupt(
+                    "slugger containers hold stored blocks only".into(),
+                ));
+            }
             Method::Store => {
                 if payload.len() != raw_len {
                     return Err(Error::Corrupt("stored block length mismatch".into()));
