@@ -432,19 +432,11 @@ impl<'g> State<'g> {
                 scores.extend(q.iter().map(|&b| this.score(a, b, cost_a, single_a)));
             }
             let mut best: Option<(usize, f64)> = None;
-            let min_red: i64 = std::env::var("MIN_RED")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(2);
-            let hpen: i64 = std::env::var("HPEN")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
             for (i, s) in scores.iter().enumerate() {
-                if s.reduction < min_red || s.before <= 0 {
+                if s.reduction < 2 || s.before <= 0 {
                     continue;
                 }
-                let saving = (s.reduction - hpen) as f64 / s.before as f64;
+                let saving = s.reduction as f64 / s.before as f64;
                 if best.is_none_or(|(_, b)| saving > b) {
                     best = Some((i, saving));
                 }
