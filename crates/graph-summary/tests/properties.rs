@@ -5,7 +5,11 @@ use quickcheck::{QuickCheck, TestResult};
 
 fn roundtrip(g: &Graph, cfg: &Slugger) -> Summary {
     let s = cfg.summarize(g);
-    assert_eq!(&s.restore().expect("restore"), g, "summary does not restore the graph");
+    assert_eq!(
+        &s.restore().expect("restore"),
+        g,
+        "summary does not restore the graph"
+    );
     let bytes = s.to_bytes().expect("encode");
     let back = Summary::from_bytes(&bytes).expect("decode");
     assert_eq!(back, s);
@@ -15,7 +19,10 @@ fn roundtrip(g: &Graph, cfg: &Slugger) -> Summary {
 struct Lcg(u64);
 impl Lcg {
     fn below(&mut self, n: u32) -> u32 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((self.0 >> 33) % u64::from(n.max(1))) as u32
     }
 }
@@ -23,8 +30,10 @@ impl Lcg {
 #[test]
 fn random_graphs_restore_exactly() {
     fn prop(edges: Vec<(u8, u8)>, seed: u64, iterations: u8) -> TestResult {
-        let edges: Vec<(u64, u64)> =
-            edges.into_iter().map(|(a, b)| (u64::from(a % 40), u64::from(b % 40))).collect();
+        let edges: Vec<(u64, u64)> = edges
+            .into_iter()
+            .map(|(a, b)| (u64::from(a % 40), u64::from(b % 40)))
+            .collect();
         let Ok((g, _)) = Graph::from_edges(&edges) else {
             return TestResult::discard();
         };
@@ -57,7 +66,13 @@ fn dense_random_graphs_restore_exactly() {
             }
         }
         let g = Graph::from_dense_edges(n, &edges).unwrap();
-        roundtrip(&g, &Slugger { seed, ..Slugger::default() });
+        roundtrip(
+            &g,
+            &Slugger {
+                seed,
+                ..Slugger::default()
+            },
+        );
     }
 }
 
@@ -105,7 +120,11 @@ fn structured_families_compress_and_restore() {
             }
         }
     }
-    cases.push(("hierarchical blocks", Graph::from_dense_edges(256, &e).unwrap(), 0.75));
+    cases.push((
+        "hierarchical blocks",
+        Graph::from_dense_edges(256, &e).unwrap(),
+        0.75,
+    ));
     // Cliques overlapping in a chain, plus a few random edges.
     let mut e = Vec::new();
     for k in 0..10u32 {
@@ -114,10 +133,20 @@ fn structured_families_compress_and_restore() {
     for _ in 0..50 {
         e.push((r.below(165), r.below(165)));
     }
-    cases.push(("overlapping cliques", Graph::from_dense_edges(165, &e).unwrap(), 0.35));
+    cases.push((
+        "overlapping cliques",
+        Graph::from_dense_edges(165, &e).unwrap(),
+        0.35,
+    ));
     for (name, g, bound) in cases {
         for seed in 0..3 {
-            let s = roundtrip(&g, &Slugger { seed, ..Slugger::default() });
+            let s = roundtrip(
+                &g,
+                &Slugger {
+                    seed,
+                    ..Slugger::default()
+                },
+            );
             let rel = s.relative_size(g.num_edges());
             assert!(rel <= bound, "{name}: relative size {rel:.3} > {bound}");
         }
@@ -136,9 +165,18 @@ fn any_thread_count_gives_the_same_summary() {
     }
     let g = Graph::from_dense_edges(2000, &e).unwrap();
     let cfg = Slugger::default();
-    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-    let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-    let four = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let two = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let four = rayon::ThreadPoolBuilder::new()
+        .num_threads(4)
+        .build()
+        .unwrap();
     let a = one.install(|| cfg.summarize(&g));
     let b = two.install(|| cfg.summarize(&g));
     let c = four.install(|| cfg.summarize(&g));

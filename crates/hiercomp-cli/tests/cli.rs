@@ -245,3 +245,176 @@ fn methods_and_tour_run() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("cm -l 9") && !text.contains("FAILED"));
 }
+
+#[test]
+fn graph_summarize_restore_verify() {
+    let s = Scratch::new("graph");
+    let graphs = data_dir().join("graphs");
+    let grqc = graphs.join("ca-grqc.txt");
+    let grqc = grqc.to_str().unwrap();
+    let out = s.path("g.hcz");
+    let o = run(
+        &[
+            "graph",
+            "summarize",
+            grqc,
+            "-o",
+            out.to_str().unwrap(),
+            "--json",
+            "--threads",
+            "1",
+        ],
+        &s.0,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for key in [
+        "nodes",
+        "edges",
+        "p_plus",
+        "p_minus",
+        "h_edges",
+        "relative_size",
+        "bits",
+        "seconds",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key} in {v}");
+    }
+    assert_eq!(v["nodes"], 5241);
+    assert_eq!(v["edges"], 14484);
+    let cost = v["p_plus"].as_u64().unwrap()
+        + v["p_minus"].as_u64().unwrap()
+        + v["h_edges"].as_u64().unwrap();
+    assert!((v["relative_size"].as_f64().unwrap() - cost as f64 / 14484.0).abs() < 1e-12);
+    // Same seed, other thread count: the same bytes.
+    let out2 = s.path("g2.hcz");
+    let o = run(
+        &[
+            "graph",
+            "summarize",
+            grqc,
+            "-o",
+            out2.to_str().unwrap(),
+            "--threads",
+            "2",
+        ],
+        &s.0,
+    );
+    assert!(o.status.success());
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&out2).unwrap());
+    // Exit 0 only when identical.
+    let o = run(&["graph", "verify", grqc, out.to_str().unwrap()], &s.0);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let other = graphs.join("power-grid.txt");
+    assert_one_line_error(&run(
+        &[
+            "graph",
+            "verify",
+            other.to_str().unwrap(),
+            out.to_str().unwrap(),
+        ],
+        &s.0,
+    ));
+    // Restore reproduces the input's edge lines.
+    let restored = s.path("g.txt");
+    let o = run(
+        &[
+            "graph",
+            "restore",
+            out.to_str().unwrap(),
+            "-o",
+            restored.to_str().unwrap(),
+        ],
+        &s.0,
+    );
+    assert!(o.status.success());
+    let edges = |p: &Path| -> Vec<String> {
+        std::fs::read_to_string(p)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(edges(&restored), edges(Path::new(grqc)));
+    // Refuses to overwrite; plain decompress points to graph restore.
+    assert_one_line_error(&run(
+        &[
+            "graph",
+            "restore",
+            out.to_str().unwrap(),
+            "-o",
+            restored.to_str().unwrap(),
+        ],
+        &s.0,
+    ));
+    assert_one_line_error(&run(
+        &[
+            "decompress",
+            out.to_str().unwrap(),
+            "-o",
+            s.path("x").to_str().unwrap(),
+        ],
+        &s.0,
+    ));
+    assert_one_line_error(&run(
+        &[
+            "compress",
+            "-m",
+            "slugger",
+            grqc,
+            "-k",
+            "-o",
+            s.path("y").to_str().unwrap(),
+        ],
+        &s.0,
+    ));
+}
+
+#[test]
+fn graph_errors_are_one_line() {
+    let s = Scratch::new("graph-errors");
+    let bad = s.path("bad.txt");
+    std::fs::write(&bad, "# ok\n1 2\n3 x\n").unwrap();
+    let o = run(&["graph", "stats", bad.to_str().unwrap()], &s.0);
+    assert_one_line_error(&o);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("line 3"));
+    let o = run(
+        &[
+            "graph",
+            "summarize",
+            bad.to_str().unwrap(),
+            "-o",
+            s.path("o.hcz").to_str().unwrap(),
+        ],
+        &s.0,
+    );
+    assert_one_line_error(&o);
+    assert!(!s.path("o.hcz").exists());
+    let junk = s.path("junk.hcz");
+    std::fs::write(&junk, b"HCZ\0garbage").unwrap();
+    assert_one_line_error(&run(
+        &[
+            "graph",
+            "restore",
+            junk.to_str().unwrap(),
+            "-o",
+            s.path("r.txt").to_str().unwrap(),
+        ],
+        &s.0,
+    ));
+    assert!(!s.path("r.txt").exists());
+    let ok = s.path("ok.txt");
+    std::fs::write(&ok, "1 2\n2 1\n3 3\n2 3\n").unwrap();
+    let o = run(&["graph", "stats", ok.to_str().unwrap(), "--json"], &s.0);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (v["nodes"].as_u64(), v["edges"].as_u64()),
+        (Some(3), Some(2))
+    );
+    assert_eq!(
+        (v["self_loops"].as_u64(), v["duplicates"].as_u64()),
+        (Some(1), Some(1))
+    );
+}

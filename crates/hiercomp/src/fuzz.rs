@@ -82,3 +82,38 @@ pub fn float_roundtrip(data: &[u8]) {
         body
     );
 }
+
+/// Graph-summary decode of arbitrary bytes, as a container and as a bare summary
+/// encoding: must return an error or a summary, never panic; a decoded summary with
+/// little restore work is restored too (an error or a graph).
+pub fn slugger_decode(data: &[u8]) {
+    let _ = crate::methods::slugger::from_container(data);
+    if let Ok(s) = graph_summary::Summary::from_bytes(data) {
+        if s.restore_work() <= 1 << 20 {
+            let _ = s.restore();
+        }
+    }
+}
+
+/// Summarize-and-restore of a graph made from arbitrary bytes (pairs of bytes are edges
+/// over at most 256 nodes; the first byte picks the seed): the summary, through the
+/// container, must restore the graph exactly.
+pub fn slugger_roundtrip(data: &[u8]) {
+    let Some((&seed, body)) = data.split_first() else {
+        return;
+    };
+    let edges: Vec<(u64, u64)> = body
+        .chunks_exact(2)
+        .map(|c| (u64::from(c[0]), u64::from(c[1])))
+        .collect();
+    let (g, _) = graph_summary::Graph::from_edges(&edges).expect("small graph");
+    let cfg = graph_summary::Slugger {
+        iterations: 5,
+        seed: u64::from(seed),
+        ..graph_summary::Slugger::default()
+    };
+    let s = cfg.summarize(&g);
+    let hcz = crate::methods::slugger::to_container(&s).expect("encode");
+    let back = crate::methods::slugger::from_container(&hcz).expect("own container decodes");
+    assert_eq!(back.restore().expect("restore"), g);
+}
