@@ -82,6 +82,17 @@ pub struct RunStats {
 
 const NONE: u32 = u32::MAX;
 
+/// Memo of one pair `(x, partner)`, `x` the younger: its costs and choices.
+#[derive(Debug, Clone, Copy)]
+struct Rec {
+    partner: u32,
+    c0: u32,
+    c1: u32,
+    /// Bit 0/1: an edge on the pair when the value from above is 0/1. Bit 2/3: after
+    /// that, split the *older* node (not the younger) when the value is 0/1.
+    bits: u8,
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     nbr: u32,
@@ -116,6 +127,21 @@ fn combine(a0: u32, a1: u32, b0: u32, b1: u32) -> (u32, u32, u8) {
     (m0, m1, bits)
 }
 
+/// Like [`combine`] with a second way to split the pair: `(y0, y1)` splitting the
+/// younger node, `(o0, o1)` the older one; bits 2/3 record when the older won.
+#[inline]
+fn choose(y0: u32, y1: u32, o0: u32, o1: u32) -> (u32, u32, u8) {
+    let (s0, old0) = if o0 < y0 { (o0, true) } else { (y0, false) };
+    let (s1, old1) = if o1 < y1 { (o1, true) } else { (y1, false) };
+    let m0 = s0.min(1 + s1);
+    let m1 = s1.min(1 + s0);
+    let bits = u8::from(1 + s1 < s0)
+        | (u8::from(1 + s0 < s1) << 1)
+        | (u8::from(old0) << 2)
+        | (u8::from(old1) << 3);
+    (m0, m1, bits)
+}
+
 /// Merged-pair value when only one side has edges to `U` (the other side's block is
 /// empty: `c0 = 0`, `c1 = 1`).
 #[inline]
@@ -137,7 +163,7 @@ struct State<'g> {
     self1: Vec<u32>,
     /// For supernode `n + i`: (older partner, choice bits) of every non-empty pair made
     /// when it was created, sorted by partner.
-    rec: Vec<Vec<(u32, u8)>>,
+    rec: Vec<Vec<Rec>>,
     self_bits: Vec<u8>,
     next_id: u32,
     // Scratch describing the current `A`.
@@ -254,7 +280,10 @@ impl<'g> State<'g> {
             }
             match self.scratch(e.nbr) {
                 Some((a0, a1)) => {
-                    let (m0, _, _) = combine(a0, a1, e.c0, e.c1);
+                    let (mut m0, _, _) = combine(a0, a1, e.c0, e.c1);
+                    if let Some((o0, o1, _)) = self.split_older(a, b, e.nbr) {
+                        m0 = choose(a0 + e.c0, a1 + e.c1, o0, o1).0;
+                    }
                     after += i64::from(m0) - i64::from(single(a0, a1));
                 }
                 None => after += i64::from(single(e.c0, e.c1)),
@@ -303,25 +332,13 @@ impl<'g> State<'g> {
                 }
                 None => (0, 1),
             };
-            let (m0, m1, bits) = combine(a0, a1, e.c0, e.c1);
-            list.push(Entry {
-                nbr: e.nbr,
-                c0: m0,
-                c1: m1,
-            });
-            rec.push((e.nbr, bits));
+            self.pair_after_merge(a, b, e.nbr, a0 + e.c0, a1 + e.c1, &mut list, &mut rec);
         }
         for e in &adj_a {
             if e.nbr == b || self.stamp[e.nbr as usize] != self.cur {
                 continue;
             }
-            let (m0, m1, bits) = combine(e.c0, e.c1, 0, 1);
-            list.push(Entry {
-                nbr: e.nbr,
-                c0: m0,
-                c1: m1,
-            });
-            rec.push((e.nbr, bits));
+            self.pair_after_merge(a, b, e.nbr, e.c0, e.c1 + 1, &mut list, &mut rec);
         }
         for e in &list {
             self.adj[e.nbr as usize].push(Entry {
@@ -339,7 +356,7 @@ impl<'g> State<'g> {
         self.self0[mi] = s0;
         self.self1[mi] = s1;
         self.adj[mi] = list;
-        rec.sort_unstable_by_key(|r| r.0);
+        rec.sort_unstable_by_key(|r| r.partner);
         self.rec.push(rec);
         self.self_bits.push(sbits);
         self.stats.merges += 1;
@@ -350,6 +367,80 @@ impl<'g> State<'g> {
             self.cur = 1;
         }
         m
+    }
+
+    /// Costs `(c0, c1)` of the pair `(x, y)` (any order, `x != y`); `None` when no edge
+    /// joins them. Valid for pairs that were both roots when the younger was made.
+    fn vals(&self, x: u32, y: u32) -> Option<(u32, u32)> {
+        let (x, y) = (x.max(y), x.min(y));
+        if (x as usize) < self.n {
+            return self.g.has_edge(x, y).then_some((1, 0));
+        }
+        let rec = &self.rec[x as usize - self.n];
+        rec.binary_search_by_key(&y, |r| r.partner)
+            .ok()
+            .map(|i| (rec[i].c0, rec[i].c1))
+    }
+
+    /// The pair `(a ∪ b, u)` split on `u`'s side instead: possible when `u` is a
+    /// supernode younger than both `a` and `b` (then every pair `(a|b, child of u)` is in
+    /// the memo). Returns the split's `(c0, c1)` and the two child pairs
+    /// `(child, c0, c1, bits)`.
+    fn split_older(&self, a: u32, b: u32, u: u32) -> Option<(u32, u32, [(u32, u32, u32, u8); 2])> {
+        if (u as usize) < self.n || u < a || u < b {
+            return None;
+        }
+        let mut kids = [(0u32, 0u32, 0u32, 0u8); 2];
+        for (slot, ch) in kids
+            .iter_mut()
+            .zip([self.left[u as usize], self.right[u as usize]])
+        {
+            let (a0, a1) = self.vals(a, ch).unwrap_or((0, 1));
+            let (b0, b1) = self.vals(b, ch).unwrap_or((0, 1));
+            let (m0, m1, bits) = combine(a0, a1, b0, b1);
+            *slot = (ch, m0, m1, bits);
+        }
+        Some((kids[0].1 + kids[1].1, kids[0].2 + kids[1].2, kids))
+    }
+
+    /// Memoizes the pair `(a ∪ b, u)` given the sums of splitting the new node.
+    #[allow(clippy::too_many_arguments)]
+    fn pair_after_merge(
+        &self,
+        a: u32,
+        b: u32,
+        u: u32,
+        y0: u32,
+        y1: u32,
+        list: &mut Vec<Entry>,
+        rec: &mut Vec<Rec>,
+    ) {
+        let (m0, m1, bits) = match self.split_older(a, b, u) {
+            Some((o0, o1, kids)) => {
+                let (m0, m1, bits) = choose(y0, y1, o0, o1);
+                if bits & 0b1100 != 0 {
+                    for (ch, k0, k1, kb) in kids {
+                        if self.vals(a, ch).is_some() || self.vals(b, ch).is_some() {
+                            rec.push(Rec {
+                                partner: ch,
+                                c0: k0,
+                                c1: k1,
+                                bits: kb,
+                            });
+                        }
+                    }
+                }
+                (m0, m1, bits)
+            }
+            None => choose(y0, y1, u32::MAX / 4, u32::MAX / 4),
+        };
+        list.push(Entry { nbr: u, c0: m0, c1: m1 });
+        rec.push(Rec {
+            partner: u,
+            c0: m0,
+            c1: m1,
+            bits,
+        });
     }
 
     fn shingle(&self, x: u32, h: &[u64]) -> u64 {
@@ -458,7 +549,9 @@ impl<'g> State<'g> {
             return self.g.has_edge(x, y).then_some(0b01);
         }
         let rec = &self.rec[x as usize - self.n];
-        rec.binary_search_by_key(&y, |r| r.0).ok().map(|i| rec[i].1)
+        rec.binary_search_by_key(&y, |r| r.partner)
+            .ok()
+            .map(|i| rec[i].bits)
     }
 
     /// Reads the edges off the memo, following the choices from every pair of roots.
@@ -503,8 +596,14 @@ impl<'g> State<'g> {
                     debug_assert_eq!(c, 1, "leaf pair left unresolved");
                     continue;
                 }
-                for ch in [self.left[x as usize], self.right[x as usize]] {
-                    self.push_pair(&mut stack, &mut out, ch.max(y), ch.min(y), c);
+                if bits >> (2 + c) & 1 == 1 {
+                    for ch in [self.left[y as usize], self.right[y as usize]] {
+                        self.push_pair(&mut stack, &mut out, x.max(ch), x.min(ch), c);
+                    }
+                } else {
+                    for ch in [self.left[x as usize], self.right[x as usize]] {
+                        self.push_pair(&mut stack, &mut out, ch.max(y), ch.min(y), c);
+                    }
                 }
             }
         }
