@@ -98,6 +98,9 @@ struct Entry {
     nbr: u32,
     c0: u32,
     c1: u32,
+    /// When `nbr` is a supernode younger than the list's owner: `(c0, c1)` of the owner
+    /// with `nbr`'s left child, then with its right child (zeros otherwise).
+    kids: [u32; 4],
 }
 
 /// SplitMix64: small, fast and good enough for sampling and hashing.
@@ -170,6 +173,7 @@ struct State<'g> {
     stamp: Vec<u32>,
     sa0: Vec<u32>,
     sa1: Vec<u32>,
+    sak: Vec<[u32; 4]>,
     cur: u32,
     stats: RunStats,
 }
@@ -193,6 +197,7 @@ impl<'g> State<'g> {
                         nbr: v,
                         c0: 1,
                         c1: 0,
+                        kids: [0; 4],
                     })
                     .collect()
             })
@@ -221,6 +226,7 @@ impl<'g> State<'g> {
             stamp: vec![0; cap],
             sa0: vec![0; cap],
             sa1: vec![0; cap],
+            sak: vec![[0; 4]; cap],
             cur: 0,
             stats: RunStats::default(),
         }
@@ -251,6 +257,7 @@ impl<'g> State<'g> {
             self.stamp[u] = self.cur;
             self.sa0[u] = e.c0;
             self.sa1[u] = e.c1;
+            self.sak[u] = e.kids;
             sum0 += i64::from(e.c0);
             single_sum += i64::from(single(e.c0, e.c1));
         }
@@ -281,8 +288,13 @@ impl<'g> State<'g> {
             match self.scratch(e.nbr) {
                 Some((a0, a1)) => {
                     let (mut m0, _, _) = combine(a0, a1, e.c0, e.c1);
-                    if let Some((o0, o1, _)) = self.split_older(a, b, e.nbr) {
-                        m0 = choose(a0 + e.c0, a1 + e.c1, o0, o1).0;
+                    if e.nbr > a && e.nbr > b && e.nbr as usize >= self.n {
+                        // Split on the neighbour's side; both lists know the child pairs.
+                        let ak = &self.sak[e.nbr as usize];
+                        let bk = &e.kids;
+                        let (l0, l1, _) = combine(ak[0], ak[1], bk[0], bk[1]);
+                        let (r0, r1, _) = combine(ak[2], ak[3], bk[2], bk[3]);
+                        m0 = choose(a0 + e.c0, a1 + e.c1, l0 + r0, l1 + r1).0;
                     }
                     after += i64::from(m0) - i64::from(single(a0, a1));
                 }
@@ -332,20 +344,24 @@ impl<'g> State<'g> {
                 }
                 None => (0, 1),
             };
-            self.pair_after_merge(a, b, e.nbr, a0 + e.c0, a1 + e.c1, &mut list, &mut rec);
+            self.pair_after_merge(a, b, e.nbr, [a0, a1, e.c0, e.c1], &mut list, &mut rec);
         }
         for e in &adj_a {
             if e.nbr == b || self.stamp[e.nbr as usize] != self.cur {
                 continue;
             }
-            self.pair_after_merge(a, b, e.nbr, e.c0, e.c1 + 1, &mut list, &mut rec);
+            self.pair_after_merge(a, b, e.nbr, [e.c0, e.c1, 0, 1], &mut list, &mut rec);
         }
         for e in &list {
             self.adj[e.nbr as usize].push(Entry {
                 nbr: m,
                 c0: e.c0,
                 c1: e.c1,
+                kids: e.kids,
             });
+        }
+        for e in &mut list {
+            e.kids = [0; 4];
         }
         let (s0, s1, sbits) = combine(
             self.self0[ai] + self.self0[bi],
@@ -404,17 +420,16 @@ impl<'g> State<'g> {
     }
 
     /// Memoizes the pair `(a ∪ b, u)` given the sums of splitting the new node.
-    #[allow(clippy::too_many_arguments)]
     fn pair_after_merge(
         &self,
         a: u32,
         b: u32,
         u: u32,
-        y0: u32,
-        y1: u32,
+        ab: [u32; 4],
         list: &mut Vec<Entry>,
         rec: &mut Vec<Rec>,
     ) {
+        let (y0, y1) = (ab[0] + ab[2], ab[1] + ab[3]);
         let (m0, m1, bits) = match self.split_older(a, b, u) {
             Some((o0, o1, kids)) => {
                 let (m0, m1, bits) = choose(y0, y1, o0, o1);
@@ -434,7 +449,13 @@ impl<'g> State<'g> {
             }
             None => choose(y0, y1, u32::MAX / 4, u32::MAX / 4),
         };
-        list.push(Entry { nbr: u, c0: m0, c1: m1 });
+        // `kids` here is for the entry `u` gets (the pairs of `u` with `a` and `b`).
+        list.push(Entry {
+            nbr: u,
+            c0: m0,
+            c1: m1,
+            kids: ab,
+        });
         rec.push(Rec {
             partner: u,
             c0: m0,
