@@ -82,6 +82,9 @@ pub struct RunStats {
 
 const NONE: u32 = u32::MAX;
 
+/// How many levels of a younger neighbour's subtree a merge may split into.
+const SPLIT_DEPTH: u32 = 3;
+
 /// Memo of one pair `(x, partner)`, `x` the younger: its costs and choices.
 #[derive(Debug, Clone, Copy)]
 struct Rec {
@@ -398,28 +401,53 @@ impl<'g> State<'g> {
             .map(|i| (rec[i].c0, rec[i].c1))
     }
 
-    /// The pair `(a ∪ b, u)` split on `u`'s side instead: possible when `u` is a
-    /// supernode younger than both `a` and `b` (then every pair `(a|b, child of u)` is in
-    /// the memo). Returns the split's `(c0, c1)` and the two child pairs
-    /// `(child, c0, c1, bits)`.
-    fn split_older(&self, a: u32, b: u32, u: u32) -> Option<(u32, u32, [(u32, u32, u32, u8); 2])> {
-        if (u as usize) < self.n || u < a || u < b {
+    /// `(c0, c1, bits)` of the pair `(a ∪ b, y)` (`None` when no edge joins them),
+    /// splitting `y` instead of the new node where that is cheaper and `y` is a supernode
+    /// younger than both `a` and `b`, down to `depth` levels of `y`'s subtree. Memo
+    /// records of the child pairs a chosen split uses are appended to `out`.
+    fn deep_pair(&self, a: u32, b: u32, y: u32, depth: u32, out: &mut Vec<Rec>) -> Option<(u32, u32, u8)> {
+        let va = self.vals(a, y);
+        let vb = self.vals(b, y);
+        if va.is_none() && vb.is_none() {
             return None;
         }
-        let mut kids = [(0u32, 0u32, 0u32, 0u8); 2];
-        for (slot, ch) in kids
-            .iter_mut()
-            .zip([self.left[u as usize], self.right[u as usize]])
-        {
-            let (a0, a1) = self.vals(a, ch).unwrap_or((0, 1));
-            let (b0, b1) = self.vals(b, ch).unwrap_or((0, 1));
-            let (m0, m1, bits) = combine(a0, a1, b0, b1);
-            *slot = (ch, m0, m1, bits);
-        }
-        Some((kids[0].1 + kids[1].1, kids[0].2 + kids[1].2, kids))
+        let (a0, a1) = va.unwrap_or((0, 1));
+        let (b0, b1) = vb.unwrap_or((0, 1));
+        Some(self.split_either(a, b, y, a0 + b0, a1 + b1, depth, out))
     }
 
-    /// Memoizes the pair `(a ∪ b, u)` given the sums of splitting the new node.
+    /// Chooses between splitting the new node (sums `y0`, `y1`) and splitting `y`.
+    #[allow(clippy::too_many_arguments)]
+    fn split_either(&self, a: u32, b: u32, y: u32, y0: u32, y1: u32, depth: u32, out: &mut Vec<Rec>) -> (u32, u32, u8) {
+        const NEVER: u32 = u32::MAX / 4;
+        if depth == 0 || (y as usize) < self.n || y < a || y < b {
+            return choose(y0, y1, NEVER, NEVER);
+        }
+        let mark = out.len();
+        let (mut o0, mut o1) = (0, 0);
+        for ch in [self.left[y as usize], self.right[y as usize]] {
+            match self.deep_pair(a, b, ch, depth - 1, out) {
+                Some((k0, k1, kb)) => {
+                    o0 += k0;
+                    o1 += k1;
+                    out.push(Rec {
+                        partner: ch,
+                        c0: k0,
+                        c1: k1,
+                        bits: kb,
+                    });
+                }
+                None => o1 += 1,
+            }
+        }
+        let r = choose(y0, y1, o0, o1);
+        if r.2 & 0b1100 == 0 {
+            out.truncate(mark);
+        }
+        r
+    }
+
+    /// Memoizes the pair `(a ∪ b, u)`; `ab` holds `(c0, c1)` of `(a, u)` then `(b, u)`.
     fn pair_after_merge(
         &self,
         a: u32,
@@ -429,26 +457,7 @@ impl<'g> State<'g> {
         list: &mut Vec<Entry>,
         rec: &mut Vec<Rec>,
     ) {
-        let (y0, y1) = (ab[0] + ab[2], ab[1] + ab[3]);
-        let (m0, m1, bits) = match self.split_older(a, b, u) {
-            Some((o0, o1, kids)) => {
-                let (m0, m1, bits) = choose(y0, y1, o0, o1);
-                if bits & 0b1100 != 0 {
-                    for (ch, k0, k1, kb) in kids {
-                        if self.vals(a, ch).is_some() || self.vals(b, ch).is_some() {
-                            rec.push(Rec {
-                                partner: ch,
-                                c0: k0,
-                                c1: k1,
-                                bits: kb,
-                            });
-                        }
-                    }
-                }
-                (m0, m1, bits)
-            }
-            None => choose(y0, y1, u32::MAX / 4, u32::MAX / 4),
-        };
+        let (m0, m1, bits) = self.split_either(a, b, u, ab[0] + ab[2], ab[1] + ab[3], SPLIT_DEPTH, rec);
         // `kids` here is for the entry `u` gets (the pairs of `u` with `a` and `b`).
         list.push(Entry {
             nbr: u,
