@@ -193,6 +193,7 @@ impl<'g> State<'g> {
         let n = g.num_nodes() as usize;
         let cap = (2 * n).max(1);
         let adj = (0..n as u32)
+            .into_par_iter()
             .map(|u| {
                 g.neighbors(u)
                     .iter()
@@ -405,7 +406,14 @@ impl<'g> State<'g> {
     /// splitting `y` instead of the new node where that is cheaper and `y` is a supernode
     /// younger than both `a` and `b`, down to `depth` levels of `y`'s subtree. Memo
     /// records of the child pairs a chosen split uses are appended to `out`.
-    fn deep_pair(&self, a: u32, b: u32, y: u32, depth: u32, out: &mut Vec<Rec>) -> Option<(u32, u32, u8)> {
+    fn deep_pair(
+        &self,
+        a: u32,
+        b: u32,
+        y: u32,
+        depth: u32,
+        out: &mut Vec<Rec>,
+    ) -> Option<(u32, u32, u8)> {
         let va = self.vals(a, y);
         let vb = self.vals(b, y);
         if va.is_none() && vb.is_none() {
@@ -418,7 +426,16 @@ impl<'g> State<'g> {
 
     /// Chooses between splitting the new node (sums `y0`, `y1`) and splitting `y`.
     #[allow(clippy::too_many_arguments)]
-    fn split_either(&self, a: u32, b: u32, y: u32, y0: u32, y1: u32, depth: u32, out: &mut Vec<Rec>) -> (u32, u32, u8) {
+    fn split_either(
+        &self,
+        a: u32,
+        b: u32,
+        y: u32,
+        y0: u32,
+        y1: u32,
+        depth: u32,
+        out: &mut Vec<Rec>,
+    ) -> (u32, u32, u8) {
         const NEVER: u32 = u32::MAX / 4;
         if depth == 0 || (y as usize) < self.n || y < a || y < b {
             return choose(y0, y1, NEVER, NEVER);
@@ -457,7 +474,8 @@ impl<'g> State<'g> {
         list: &mut Vec<Entry>,
         rec: &mut Vec<Rec>,
     ) {
-        let (m0, m1, bits) = self.split_either(a, b, u, ab[0] + ab[2], ab[1] + ab[3], SPLIT_DEPTH, rec);
+        let (m0, m1, bits) =
+            self.split_either(a, b, u, ab[0] + ab[2], ab[1] + ab[3], SPLIT_DEPTH, rec);
         // `kids` here is for the entry `u` gets (the pairs of `u` with `a` and `b`).
         list.push(Entry {
             nbr: u,
@@ -536,7 +554,7 @@ impl<'g> State<'g> {
 
     fn process_group(&mut self, mut q: Vec<u32>, theta: f64, rng: &mut Rng) {
         // Below this many neighbour entries, scoring stays on one thread.
-        const PAR_WORK: usize = 16_384;
+        const PAR_WORK: usize = 2_048;
         let mut scores: Vec<Score> = Vec::new();
         while q.len() > 1 {
             let a = q.swap_remove(rng.below(q.len()));
@@ -584,60 +602,73 @@ impl<'g> State<'g> {
             .map(|i| rec[i].bits)
     }
 
-    /// Reads the edges off the memo, following the choices from every pair of roots.
+    /// Reads the edges off the memo, following the choices from every pair of roots
+    /// (roots in parallel, concatenated in id order).
     fn extract(&self) -> Vec<(u32, u32, bool)> {
-        let mut out = Vec::new();
-        // (x, y, inherited value); x >= y; x == y means the block inside x.
-        let mut stack: Vec<(u32, u32, u8)> = Vec::new();
-        let total = self.next_id;
-        for r in 0..total {
-            if !self.is_root(r) {
-                continue;
-            }
-            stack.push((r, r, 0));
-            let adj = &self.adj[r as usize];
-            for e in adj {
-                if e.nbr < r && self.is_root(e.nbr) {
-                    stack.push((r, e.nbr, 0));
+        let roots: Vec<u32> = (0..self.next_id).filter(|&r| self.is_root(r)).collect();
+        roots
+            .par_chunks(256)
+            .map(|chunk| {
+                let mut out = Vec::new();
+                let mut stack = Vec::new();
+                for &r in chunk {
+                    self.extract_root(r, &mut stack, &mut out);
                 }
+                out
+            })
+            .collect::<Vec<_>>()
+            .concat()
+    }
+
+    /// The edges of root `r`: inside it, and to every older root.
+    fn extract_root(
+        &self,
+        r: u32,
+        stack: &mut Vec<(u32, u32, u8)>,
+        out: &mut Vec<(u32, u32, bool)>,
+    ) {
+        // (x, y, inherited value); x >= y; x == y means the block inside x.
+        stack.push((r, r, 0));
+        for e in &self.adj[r as usize] {
+            if e.nbr < r && self.is_root(e.nbr) {
+                stack.push((r, e.nbr, 0));
             }
-            while let Some((x, y, mut c)) = stack.pop() {
-                if x == y {
-                    if (x as usize) < self.n {
-                        continue;
-                    }
-                    let bits = self.self_bits[x as usize - self.n];
-                    if bits >> c & 1 == 1 {
-                        out.push((x, x, c == 0));
-                        c ^= 1;
-                    }
-                    let (l, rr) = (self.left[x as usize], self.right[x as usize]);
-                    stack.push((l, l, c));
-                    stack.push((rr, rr, c));
-                    self.push_pair(&mut stack, &mut out, rr.max(l), rr.min(l), c);
+        }
+        while let Some((x, y, mut c)) = stack.pop() {
+            if x == y {
+                if (x as usize) < self.n {
                     continue;
                 }
-                let bits = self.bits(x, y).expect("pairs on the stack are non-empty");
+                let bits = self.self_bits[x as usize - self.n];
                 if bits >> c & 1 == 1 {
-                    out.push((x, y, c == 0));
+                    out.push((x, x, c == 0));
                     c ^= 1;
                 }
-                if (x as usize) < self.n {
-                    debug_assert_eq!(c, 1, "leaf pair left unresolved");
-                    continue;
+                let (l, rr) = (self.left[x as usize], self.right[x as usize]);
+                stack.push((l, l, c));
+                stack.push((rr, rr, c));
+                self.push_pair(stack, out, rr.max(l), rr.min(l), c);
+                continue;
+            }
+            let bits = self.bits(x, y).expect("pairs on the stack are non-empty");
+            if bits >> c & 1 == 1 {
+                out.push((x, y, c == 0));
+                c ^= 1;
+            }
+            if (x as usize) < self.n {
+                debug_assert_eq!(c, 1, "leaf pair left unresolved");
+                continue;
+            }
+            if bits >> (2 + c) & 1 == 1 {
+                for ch in [self.left[y as usize], self.right[y as usize]] {
+                    self.push_pair(stack, out, x.max(ch), x.min(ch), c);
                 }
-                if bits >> (2 + c) & 1 == 1 {
-                    for ch in [self.left[y as usize], self.right[y as usize]] {
-                        self.push_pair(&mut stack, &mut out, x.max(ch), x.min(ch), c);
-                    }
-                } else {
-                    for ch in [self.left[x as usize], self.right[x as usize]] {
-                        self.push_pair(&mut stack, &mut out, ch.max(y), ch.min(y), c);
-                    }
+            } else {
+                for ch in [self.left[x as usize], self.right[x as usize]] {
+                    self.push_pair(stack, out, ch.max(y), ch.min(y), c);
                 }
             }
         }
-        out
     }
 
     fn push_pair(

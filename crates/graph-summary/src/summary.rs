@@ -23,6 +23,7 @@
 
 use crate::bits::{BitReader, BitWriter, width_for};
 use crate::{Error, Graph, Result};
+use rayon::prelude::*;
 
 /// `parent` value of a root.
 pub const NO_PARENT: u32 = u32::MAX;
@@ -218,43 +219,61 @@ impl Summary {
             }
         }
         let n = self.leaves as usize;
-        let mut count = vec![0i32; n];
-        let mut touched: Vec<u32> = Vec::new();
-        let mut arcs: Vec<(u32, u32)> = Vec::new();
-        for u in 0..self.leaves {
-            let mut x = u;
-            loop {
-                for &(y, s) in &inc[deg[x as usize]..deg[x as usize + 1]] {
-                    let lo = start[y as usize] as usize;
-                    for &v in &order[lo..lo + size[y as usize] as usize] {
-                        if count[v as usize] == 0 {
-                            touched.push(v);
+        // Leaves in contiguous ranges, in parallel; each range keeps its own counters.
+        let ranges = (rayon::current_num_threads() * 4).clamp(1, n.max(1));
+        let per = n.div_ceil(ranges).max(1);
+        let parts: Vec<Result<Vec<(u32, u32)>>> = (0..ranges)
+            .into_par_iter()
+            .map(|k| {
+                let lo = (k * per).min(n) as u32;
+                let hi = ((k + 1) * per).min(n) as u32;
+                let mut arcs = Vec::new();
+                if lo == hi {
+                    return Ok(arcs);
+                }
+                let mut count = vec![0i32; n];
+                let mut touched: Vec<u32> = Vec::new();
+                for u in lo..hi {
+                    let mut x = u;
+                    loop {
+                        for &(y, s) in &inc[deg[x as usize]..deg[x as usize + 1]] {
+                            let lo = start[y as usize] as usize;
+                            for &v in &order[lo..lo + size[y as usize] as usize] {
+                                if count[v as usize] == 0 {
+                                    touched.push(v);
+                                }
+                                count[v as usize] += i32::from(s);
+                            }
                         }
-                        count[v as usize] += i32::from(s);
+                        x = self.parent[x as usize];
+                        if x == NO_PARENT {
+                            break;
+                        }
                     }
-                }
-                x = self.parent[x as usize];
-                if x == NO_PARENT {
-                    break;
-                }
-            }
-            touched.sort_unstable();
-            for &v in &touched {
-                let c = std::mem::take(&mut count[v as usize]);
-                if v == u {
-                    continue;
-                }
-                match c {
-                    0 => {}
-                    1 => arcs.push((u, v)),
-                    _ => {
-                        return Err(Error::Inconsistent(format!(
-                            "leaves {u} and {v} get {c} from their ancestors' edges"
-                        )));
+                    touched.sort_unstable();
+                    for &v in &touched {
+                        let c = std::mem::take(&mut count[v as usize]);
+                        if v == u {
+                            continue;
+                        }
+                        match c {
+                            0 => {}
+                            1 => arcs.push((u, v)),
+                            _ => {
+                                return Err(Error::Inconsistent(format!(
+                                    "leaves {u} and {v} get {c} from their ancestors' edges"
+                                )));
+                            }
+                        }
                     }
+                    touched.clear();
                 }
-            }
-            touched.clear();
+                Ok(arcs)
+            })
+            .collect();
+        let mut arcs = Vec::new();
+        for p in parts {
+            arcs.extend(p?);
         }
         let g = Graph::from_dense_edges(self.leaves, &arcs)?;
         g.with_original_ids(self.ids.clone())

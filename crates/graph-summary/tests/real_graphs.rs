@@ -1,7 +1,7 @@
 //! Every graph under `../shared/data/graphs` (or `$HIERCOMP_DATA/graphs`) is summarized
 //! with the default configuration (T = 20, seed 0), restored exactly, and its relative
-//! size stays at or below the bound recorded here (the value measured when the bound was
-//! set, rounded up in the fourth decimal; docs/methods/slugger.md has the table).
+//! size stays at or below the bound recorded here (a little above the value measured when the
+//! bound was set; docs/methods/slugger.md has the table and the targets).
 
 use graph_summary::{Graph, Slugger};
 use std::path::PathBuf;
@@ -25,13 +25,13 @@ fn check(g: &Graph, name: &str, bound: f64) {
 #[test]
 fn edge_list_graphs_restore_exactly_and_stay_small() {
     for (name, bound) in [
-        ("protein", 0.0922),
-        ("ego-facebook", 0.4250),
-        ("as-caida", 0.8419),
-        ("ca-grqc", 0.6255),
-        ("ca-hepph", 0.2873),
-        ("power-grid", 0.9863),
-        ("blogcatalog", 0.7954),
+        ("protein", 0.0920),
+        ("ego-facebook", 0.4140),
+        ("as-caida", 0.8358),
+        ("ca-grqc", 0.6215),
+        ("ca-hepph", 0.2830),
+        ("power-grid", 0.9852),
+        ("blogcatalog", 0.7650),
     ] {
         let path = data_dir().join(format!("{name}.txt"));
         let (g, _) = Graph::read_edge_list_file(&path)
@@ -47,5 +47,5 @@ fn cnr_2000_webgraph_restores_exactly() {
     assert_eq!(stats.records, 3_216_152);
     assert_eq!(g.num_nodes(), 325_557);
     assert_eq!(g.num_edges(), 2_738_969);
-    check(&g, "cnr-2000", 0.2188);
+    check(&g, "cnr-2000", 0.2170);
 }
