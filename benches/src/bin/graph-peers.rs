@@ -19,10 +19,30 @@ use std::time::Instant;
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 /// (file, paper SLUGGER, paper SWeG, Java relative size, Java seconds).
-const GRAPHS: &[(&str, Option<f64>, Option<f64>, Option<f64>, Option<f64>)] = &[
-    ("protein.txt", Some(0.094), Some(0.134), Some(0.0947), Some(2.0)),
-    ("ego-facebook.txt", Some(0.429), Some(0.526), Some(0.4293), Some(2.4)),
-    ("as-caida.txt", Some(0.835), Some(0.929), Some(0.8395), Some(2.3)),
+type Reference = (&'static str, Option<f64>, Option<f64>, Option<f64>, Option<f64>);
+
+const GRAPHS: &[Reference] = &[
+    (
+        "protein.txt",
+        Some(0.094),
+        Some(0.134),
+        Some(0.0947),
+        Some(2.0),
+    ),
+    (
+        "ego-facebook.txt",
+        Some(0.429),
+        Some(0.526),
+        Some(0.4293),
+        Some(2.4),
+    ),
+    (
+        "as-caida.txt",
+        Some(0.835),
+        Some(0.929),
+        Some(0.8395),
+        Some(2.3),
+    ),
     ("ca-grqc.txt", None, None, Some(0.6225), Some(0.5)),
     ("ca-hepph.txt", None, None, Some(0.2911), Some(2.6)),
     ("power-grid.txt", None, None, Some(0.9850), Some(0.6)),
@@ -87,7 +107,11 @@ fn try_main() -> Result<()> {
         let e = g.num_edges();
         let rel = s1.relative_size(e);
         let bits = s1.structure_bits() as f64 / e as f64;
-        let name = file.trim_end_matches(".txt").rsplit('/').next().unwrap_or(file);
+        let name = file
+            .trim_end_matches(".txt")
+            .rsplit('/')
+            .next()
+            .unwrap_or(file);
         let per_m = secs1 / (e as f64 / 1e6);
         let log = 2.0 * f64::from(g.num_nodes()).log2();
         let bits_note = if name == "cnr-2000" {

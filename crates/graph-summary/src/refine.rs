@@ -231,11 +231,4 @@ impl Forest {
             }
         }
     }
-
-    #[cfg(test)]
-    pub(crate) fn h_edges(&self) -> usize {
-        (0..self.parent.len())
-            .filter(|&x| self.alive[x] && self.parent[x] != NONE)
-            .count()
-    }
 }
