@@ -19,7 +19,13 @@ use std::time::Instant;
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 /// (file, paper SLUGGER, paper SWeG, Java relative size, Java seconds).
-type Reference = (&'static str, Option<f64>, Option<f64>, Option<f64>, Option<f64>);
+type Reference = (
+    &'static str,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+);
 
 const GRAPHS: &[Reference] = &[
     (

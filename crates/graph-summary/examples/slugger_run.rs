@@ -60,7 +60,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         }
         println!(
-            "{path}: n {} m {} p+ {} p- {} h {} rel {:.4} (pre-prune {:.4}) merges {} time {secs:.2}s exact {ok} bits/edge {:.2}",
+            "{path}: n {} m {} p+ {} p- {} h {} rel {:.4} (pre-prune {:.4}) merges {} scored {} time {secs:.2}s exact {ok} bits/edge {:.2}",
             g.num_nodes(),
             g.num_edges(),
             s.p_plus().len(),
@@ -69,6 +69,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             s.relative_size(g.num_edges()),
             stats.cost_before_pruning as f64 / g.num_edges() as f64,
             stats.merges,
+            stats.pairs_scored,
             s.structure_bits() as f64 / g.num_edges() as f64
         );
     }

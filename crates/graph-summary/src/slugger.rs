@@ -36,9 +36,12 @@
 //!    choices it weighs).
 //!
 //! ## Determinism and threads
-//! All randomness comes from [`Slugger::seed`]. Shingles and the scoring of candidate
-//! pairs run on the rayon pool; both are read-only, and merges are applied in a fixed
-//! order, so the summary is the same for a seed whatever the number of threads.
+//! All randomness comes from [`Slugger::seed`] (each group gets its own stream). Groups
+//! are processed in fixed batches of 128, in rounds: every group of the batch picks a root
+//! and scores its partners against the state at the start of the round — in parallel over
+//! groups (or over the candidates of a lone big group) — then the chosen merges are applied
+//! in group order with exact costs. Shingles, extraction and restore are parallel too. The
+//! summary is the same for a seed whatever the number of threads.
 
 use crate::refine::{Forest, PairMap};
 use crate::summary::NO_PARENT;
@@ -155,6 +158,93 @@ fn single(a0: u32, a1: u32) -> u32 {
     a0.min(2 + a1)
 }
 
+/// Dense arrays describing one root `A`: the pair costs of its neighbours.
+#[derive(Default)]
+struct Scratch {
+    stamp: Vec<u32>,
+    c0: Vec<u32>,
+    c1: Vec<u32>,
+    kids: Vec<[u32; 4]>,
+    cur: u32,
+}
+
+impl Scratch {
+    fn bump(&mut self) {
+        self.cur = self.cur.wrapping_add(1);
+        if self.cur == 0 {
+            self.stamp.fill(0);
+            self.cur = 1;
+        }
+    }
+
+    /// Loads `a`'s entries (skipping stale ones); returns (cost(A), Σ single).
+    fn load(&mut self, st: &State<'_>, a: u32) -> (i64, i64) {
+        let cap = st.parent.len();
+        if self.stamp.len() < cap {
+            self.stamp.resize(cap, 0);
+            self.c0.resize(cap, 0);
+            self.c1.resize(cap, 0);
+            self.kids.resize(cap, [0; 4]);
+        }
+        self.bump();
+        let mut sum0 = 0i64;
+        let mut single_sum = 0i64;
+        for e in &st.adj[a as usize] {
+            if !st.is_root(e.nbr) {
+                continue;
+            }
+            let u = e.nbr as usize;
+            self.stamp[u] = self.cur;
+            self.c0[u] = e.c0;
+            self.c1[u] = e.c1;
+            self.kids[u] = e.kids;
+            sum0 += i64::from(e.c0);
+            single_sum += i64::from(single(e.c0, e.c1));
+        }
+        (sum0 + i64::from(st.self0[a as usize]), single_sum)
+    }
+
+    #[inline]
+    fn get(&self, u: u32) -> Option<(u32, u32)> {
+        (self.stamp[u as usize] == self.cur).then(|| (self.c0[u as usize], self.c1[u as usize]))
+    }
+
+    #[inline]
+    fn has(&self, u: u32) -> bool {
+        self.stamp[u as usize] == self.cur
+    }
+}
+
+thread_local! {
+    /// Each worker thread's scratch for scoring groups in parallel.
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// One candidate group being processed: its roots, its random stream, and the pick of
+/// the current round with the best partner found.
+struct GroupRun {
+    q: Vec<u32>,
+    rng: Rng,
+    pick: u32,
+    best: Option<(usize, f64)>,
+}
+
+/// The candidate with the largest saving among those reducing at least two edges (the two
+/// hierarchy edges a merge adds); ties go to the first.
+fn best_of(scores: impl Iterator<Item = Score>) -> Option<(usize, f64)> {
+    let mut best: Option<(usize, f64)> = None;
+    for (i, s) in scores.enumerate() {
+        if s.reduction < 2 || s.before <= 0 {
+            continue;
+        }
+        let saving = s.reduction as f64 / s.before as f64;
+        if best.is_none_or(|(_, b)| saving > b) {
+            best = Some((i, saving));
+        }
+    }
+    best
+}
+
 struct State<'g> {
     g: &'g Graph,
     n: usize,
@@ -172,12 +262,8 @@ struct State<'g> {
     rec: Vec<Vec<Rec>>,
     self_bits: Vec<u8>,
     next_id: u32,
-    // Scratch describing the current `A`.
-    stamp: Vec<u32>,
-    sa0: Vec<u32>,
-    sa1: Vec<u32>,
-    sak: Vec<[u32; 4]>,
-    cur: u32,
+    /// Scratch of the sequential path (the `A` being merged).
+    sc: Scratch,
     stats: RunStats,
 }
 
@@ -227,11 +313,7 @@ impl<'g> State<'g> {
             rec: Vec::new(),
             self_bits: Vec::new(),
             next_id: n as u32,
-            stamp: vec![0; cap],
-            sa0: vec![0; cap],
-            sa1: vec![0; cap],
-            sak: vec![[0; 4]; cap],
-            cur: 0,
+            sc: Scratch::default(),
             stats: RunStats::default(),
         }
     }
@@ -246,38 +328,20 @@ impl<'g> State<'g> {
         self.adj[x as usize].retain(|e| parent[e.nbr as usize] == NONE);
     }
 
-    /// Loads `A`'s neighbour costs into the scratch arrays; returns (cost(A), Σ single).
+    /// Loads `a` into the sequential scratch.
     fn load(&mut self, a: u32) -> (i64, i64) {
         self.clean(a);
-        self.cur = self.cur.wrapping_add(1);
-        if self.cur == 0 {
-            self.stamp.fill(0);
-            self.cur = 1;
-        }
-        let mut sum0 = 0i64;
-        let mut single_sum = 0i64;
-        for e in &self.adj[a as usize] {
-            let u = e.nbr as usize;
-            self.stamp[u] = self.cur;
-            self.sa0[u] = e.c0;
-            self.sa1[u] = e.c1;
-            self.sak[u] = e.kids;
-            sum0 += i64::from(e.c0);
-            single_sum += i64::from(single(e.c0, e.c1));
-        }
-        (sum0 + i64::from(self.self0[a as usize]), single_sum)
-    }
-
-    #[inline]
-    fn scratch(&self, u: u32) -> Option<(u32, u32)> {
-        (self.stamp[u as usize] == self.cur).then(|| (self.sa0[u as usize], self.sa1[u as usize]))
+        let mut sc = std::mem::take(&mut self.sc);
+        let r = sc.load(self, a);
+        self.sc = sc;
+        r
     }
 
     /// Scores merging the loaded `a` with `b` (read-only).
-    fn score(&self, a: u32, b: u32, cost_a: i64, single_a: i64) -> Score {
-        let (ab0, ab1) = self.scratch(b).unwrap_or((0, 1));
+    fn score(&self, sc: &Scratch, a: u32, b: u32, cost_a: i64, single_a: i64) -> Score {
+        let (ab0, ab1) = sc.get(b).unwrap_or((0, 1));
         let mut after = single_a;
-        if self.scratch(b).is_some() {
+        if sc.has(b) {
             after -= i64::from(single(ab0, ab1));
         }
         let mut sum_b = 0i64;
@@ -289,12 +353,12 @@ impl<'g> State<'g> {
             if e.nbr == a {
                 continue;
             }
-            match self.scratch(e.nbr) {
+            match sc.get(e.nbr) {
                 Some((a0, a1)) => {
                     let (mut m0, _, _) = combine(a0, a1, e.c0, e.c1);
                     if e.nbr > a && e.nbr > b && e.nbr as usize >= self.n {
                         // Split on the neighbour's side; both lists know the child pairs.
-                        let ak = &self.sak[e.nbr as usize];
+                        let ak = &sc.kids[e.nbr as usize];
                         let bk = &e.kids;
                         let (l0, l1, _) = combine(ak[0], ak[1], bk[0], bk[1]);
                         let (r0, r1, _) = combine(ak[2], ak[3], bk[2], bk[3]);
@@ -332,7 +396,7 @@ impl<'g> State<'g> {
         self.first_leaf[mi] = self.first_leaf[ai];
         self.last_leaf[mi] = self.last_leaf[bi];
         self.next_leaf[self.last_leaf[ai] as usize] = self.first_leaf[bi];
-        let (ab0, ab1) = self.scratch(b).unwrap_or((0, 1));
+        let (ab0, ab1) = self.sc.get(b).unwrap_or((0, 1));
         let adj_a = std::mem::take(&mut self.adj[ai]);
         let adj_b = std::mem::take(&mut self.adj[bi]);
         let mut list = Vec::with_capacity(adj_a.len() + adj_b.len());
@@ -341,9 +405,9 @@ impl<'g> State<'g> {
             if e.nbr == a {
                 continue;
             }
-            let (a0, a1) = match self.scratch(e.nbr) {
+            let (a0, a1) = match self.sc.get(e.nbr) {
                 Some(v) => {
-                    self.stamp[e.nbr as usize] = 0;
+                    self.sc.stamp[e.nbr as usize] = 0;
                     v
                 }
                 None => (0, 1),
@@ -351,7 +415,7 @@ impl<'g> State<'g> {
             self.pair_after_merge(a, b, e.nbr, [a0, a1, e.c0, e.c1], &mut list, &mut rec);
         }
         for e in &adj_a {
-            if e.nbr == b || self.stamp[e.nbr as usize] != self.cur {
+            if e.nbr == b || !self.sc.has(e.nbr) {
                 continue;
             }
             self.pair_after_merge(a, b, e.nbr, [e.c0, e.c1, 0, 1], &mut list, &mut rec);
@@ -381,11 +445,7 @@ impl<'g> State<'g> {
         self.self_bits.push(sbits);
         self.stats.merges += 1;
         // The scratch no longer describes a root.
-        self.cur = self.cur.wrapping_add(1);
-        if self.cur == 0 {
-            self.stamp.fill(0);
-            self.cur = 1;
-        }
+        self.sc.bump();
         m
     }
 
@@ -552,41 +612,84 @@ impl<'g> State<'g> {
         groups
     }
 
-    fn process_group(&mut self, mut q: Vec<u32>, theta: f64, rng: &mut Rng) {
-        // Below this many neighbour entries, scoring stays on one thread.
-        const PAR_WORK: usize = 2_048;
+    /// Picks a root of `g` at random and scores every other member against it (read-only,
+    /// with this thread's scratch).
+    fn decide(&self, g: &mut GroupRun) -> u64 {
+        let a = g.q.swap_remove(g.rng.below(g.q.len()));
+        g.pick = a;
+        SCRATCH.with(|cell| {
+            let mut sc = cell.borrow_mut();
+            let (cost_a, single_a) = sc.load(self, a);
+            g.best = best_of(g.q.iter().map(|&b| self.score(&sc, a, b, cost_a, single_a)));
+        });
+        g.q.len() as u64
+    }
+
+    /// Processes candidate groups in rounds: in each round every group picks a root and
+    /// scores its partners against the state at the start of the round (in parallel over
+    /// groups), then the chosen merges are applied in group order with exact costs. The
+    /// result depends on the seed only, never on the number of threads.
+    fn run_groups(&mut self, groups: Vec<Vec<u32>>, theta: f64, rng: &mut Rng) {
+        // Groups go in fixed batches (independent of the thread count) so that the lists
+        // a batch touches stay in cache across its rounds.
+        const BATCH: usize = 128;
+        let mut groups = groups.into_iter().filter(|q| q.len() > 1).peekable();
+        while groups.peek().is_some() {
+            let batch: Vec<Vec<u32>> = groups.by_ref().take(BATCH).collect();
+            self.run_batch(batch, theta, rng);
+        }
+    }
+
+    fn run_batch(&mut self, groups: Vec<Vec<u32>>, theta: f64, rng: &mut Rng) {
+        // Below this many candidate pairs in a round, scoring stays on one thread.
+        const PAR_PAIRS: usize = 2_048;
+        let mut active: Vec<GroupRun> = groups
+            .into_iter()
+            .filter(|q| q.len() > 1)
+            .map(|q| GroupRun {
+                q,
+                rng: Rng(rng.next()),
+                pick: NONE,
+                best: None,
+            })
+            .collect();
+        let threads = rayon::current_num_threads();
         let mut scores: Vec<Score> = Vec::new();
-        while q.len() > 1 {
-            let a = q.swap_remove(rng.below(q.len()));
-            let (cost_a, single_a) = self.load(a);
-            let work: usize = q.iter().map(|&b| self.adj[b as usize].len()).sum();
-            self.stats.pairs_scored += q.len() as u64;
-            let this = &*self;
-            if work >= PAR_WORK && rayon::current_num_threads() > 1 {
-                q.par_iter()
-                    .map(|&b| this.score(a, b, cost_a, single_a))
+        while !active.is_empty() {
+            let pairs: usize = active.iter().map(|g| g.q.len()).sum();
+            if active.len() == 1 && threads > 1 && pairs >= PAR_PAIRS {
+                // One big group: parallel over its candidates instead.
+                let g = &mut active[0];
+                let a = g.q.swap_remove(g.rng.below(g.q.len()));
+                g.pick = a;
+                let (cost_a, single_a) = self.load(a);
+                let this = &*self;
+                g.q.par_iter()
+                    .map(|&b| this.score(&this.sc, a, b, cost_a, single_a))
                     .collect_into_vec(&mut scores);
+                g.best = best_of(scores.iter().copied());
+                self.stats.pairs_scored += g.q.len() as u64;
             } else {
-                scores.clear();
-                scores.extend(q.iter().map(|&b| this.score(a, b, cost_a, single_a)));
+                let this = &*self;
+                let scored: u64 = if threads > 1 && pairs >= PAR_PAIRS {
+                    active.par_iter_mut().map(|g| this.decide(g)).sum()
+                } else {
+                    active.iter_mut().map(|g| this.decide(g)).sum()
+                };
+                self.stats.pairs_scored += scored;
             }
-            let mut best: Option<(usize, f64)> = None;
-            for (i, s) in scores.iter().enumerate() {
-                if s.reduction < 2 || s.before <= 0 {
-                    continue;
-                }
-                let saving = s.reduction as f64 / s.before as f64;
-                if best.is_none_or(|(_, b)| saving > b) {
-                    best = Some((i, saving));
-                }
-            }
-            if let Some((i, saving)) = best {
-                if saving >= theta {
-                    let b = q[i];
-                    let m = self.merge(a, b);
-                    q[i] = m;
+            for g in &mut active {
+                // Drop the pick's stale entries (as the sequential path's `load` does).
+                self.clean(g.pick);
+                if let Some((i, saving)) = g.best.take() {
+                    if saving >= theta {
+                        let (a, b) = (g.pick, g.q[i]);
+                        self.load(a);
+                        g.q[i] = self.merge(a, b);
+                    }
                 }
             }
+            active.retain(|g| g.q.len() > 1);
         }
     }
 
@@ -721,9 +824,7 @@ impl Slugger {
             } else {
                 0.0
             };
-            for q in groups {
-                st.process_group(q, theta, &mut rng);
-            }
+            st.run_groups(groups, theta, &mut rng);
             progress(t, t_max);
         }
         let edges = st.extract();
