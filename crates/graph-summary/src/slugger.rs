@@ -641,8 +641,9 @@ impl<'g> State<'g> {
     }
 
     fn run_batch(&mut self, groups: Vec<Vec<u32>>, theta: f64, rng: &mut Rng) {
-        // Below this many candidate pairs in a round, scoring stays on one thread.
-        const PAR_PAIRS: usize = 2_048;
+        // Below this many neighbour entries to read in a round, scoring stays on one
+        // thread (a parallel round costs a synchronization).
+        const PAR_WORK: usize = 32_768;
         let mut active: Vec<GroupRun> = groups
             .into_iter()
             .filter(|q| q.len() > 1)
@@ -656,8 +657,16 @@ impl<'g> State<'g> {
         let threads = rayon::current_num_threads();
         let mut scores: Vec<Score> = Vec::new();
         while !active.is_empty() {
-            let pairs: usize = active.iter().map(|g| g.q.len()).sum();
-            if active.len() == 1 && threads > 1 && pairs >= PAR_PAIRS {
+            let work: usize = if threads > 1 {
+                active
+                    .iter()
+                    .flat_map(|g| &g.q)
+                    .map(|&b| self.adj[b as usize].len())
+                    .sum()
+            } else {
+                0
+            };
+            if active.len() == 1 && threads > 1 && work >= PAR_WORK {
                 // One big group: parallel over its candidates instead.
                 let g = &mut active[0];
                 let a = g.q.swap_remove(g.rng.below(g.q.len()));
@@ -671,7 +680,7 @@ impl<'g> State<'g> {
                 self.stats.pairs_scored += g.q.len() as u64;
             } else {
                 let this = &*self;
-                let scored: u64 = if threads > 1 && pairs >= PAR_PAIRS {
+                let scored: u64 = if threads > 1 && work >= PAR_WORK {
                     active.par_iter_mut().map(|g| this.decide(g)).sum()
                 } else {
                     active.iter_mut().map(|g| this.decide(g)).sum()

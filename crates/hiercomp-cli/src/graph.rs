@@ -167,12 +167,7 @@ fn summarize(a: &SummarizeArgs) -> Result<(), BoxError> {
         pb.finish_and_clear();
     }
     let hcz = slugger::to_container(&summary)?;
-    let (tmp, file) = TempOutput::create(&a.output)?;
-    let mut w = BufWriter::new(file);
-    w.write_all(&hcz)?;
-    let file = w.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()?;
-    tmp.commit()?;
+    write_atomically(&a.output, |w| Ok(w.write_all(&hcz)?))?;
     let e = g.num_edges();
     let bits = summary.structure_bits();
     if a.json {
@@ -218,9 +213,17 @@ fn summarize(a: &SummarizeArgs) -> Result<(), BoxError> {
 fn restore(a: &RestoreArgs) -> Result<(), BoxError> {
     check_output(&a.output, a.force)?;
     let g = read_summary(&a.summary)?.restore()?;
-    let (tmp, file) = TempOutput::create(&a.output)?;
+    write_atomically(&a.output, |w| Ok(g.write_edge_list(w)?))
+}
+
+/// Writes `path` through a temporary file renamed on success (no partial output).
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<fs::File>) -> Result<(), BoxError>,
+) -> Result<(), BoxError> {
+    let (tmp, file) = TempOutput::create(path)?;
     let mut w = BufWriter::with_capacity(1 << 20, file);
-    g.write_edge_list(&mut w)?;
+    write(&mut w)?;
     let file = w.into_inner().map_err(|e| e.into_error())?;
     file.sync_all()?;
     tmp.commit()

@@ -317,16 +317,14 @@ fn graph_summarize_restore_verify() {
     ));
     // Restore reproduces the input's edge lines.
     let restored = s.path("g.txt");
-    let o = run(
-        &[
-            "graph",
-            "restore",
-            out.to_str().unwrap(),
-            "-o",
-            restored.to_str().unwrap(),
-        ],
-        &s.0,
-    );
+    let restore_args = [
+        "graph",
+        "restore",
+        out.to_str().unwrap(),
+        "-o",
+        restored.to_str().unwrap(),
+    ];
+    let o = run(&restore_args, &s.0);
     assert!(o.status.success());
     let edges = |p: &Path| -> Vec<String> {
         std::fs::read_to_string(p)
@@ -338,16 +336,7 @@ fn graph_summarize_restore_verify() {
     };
     assert_eq!(edges(&restored), edges(Path::new(grqc)));
     // Refuses to overwrite; plain decompress points to graph restore.
-    assert_one_line_error(&run(
-        &[
-            "graph",
-            "restore",
-            out.to_str().unwrap(),
-            "-o",
-            restored.to_str().unwrap(),
-        ],
-        &s.0,
-    ));
+    assert_one_line_error(&run(&restore_args, &s.0));
     assert_one_line_error(&run(
         &[
             "decompress",
