@@ -43,6 +43,9 @@ pub(crate) struct SummarizeArgs {
     /// Seed of all random choices (the summary is the same for a seed on any thread count).
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Container level: 0 stores the summary's encoding, 1-9 code it with `cm`.
+    #[arg(short, long, default_value_t = slugger::DEFAULT_LEVEL)]
+    level: u8,
     /// Worker threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
@@ -130,6 +133,7 @@ fn summarize(a: &SummarizeArgs) -> Result<(), BoxError> {
         return Err(format!("unknown graph method {:?} (available: slugger)", a.method).into());
     }
     check_output(&a.output, a.force)?;
+    hiercomp::Method::Slugger.check_level(a.level)?;
     let (g, _) = load(&a.input)?;
     let cfg = Slugger {
         iterations: a.iterations,
@@ -166,7 +170,7 @@ fn summarize(a: &SummarizeArgs) -> Result<(), BoxError> {
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
-    let hcz = slugger::to_container(&summary)?;
+    let hcz = slugger::to_container_level(&summary, a.level)?;
     write_atomically(&a.output, |w| Ok(w.write_all(&hcz)?))?;
     let e = g.num_edges();
     let bits = summary.structure_bits();
@@ -186,6 +190,8 @@ fn summarize(a: &SummarizeArgs) -> Result<(), BoxError> {
             "bits": bits,
             "bits_per_edge": bits as f64 / e.max(1) as f64,
             "container_bytes": hcz.len(),
+            "container_bits_per_edge": hcz.len() as f64 * 8.0 / e.max(1) as f64,
+            "level": a.level,
             "iterations": a.iterations,
             "seed": a.seed,
             "threads": pool.current_num_threads(),
@@ -194,7 +200,7 @@ fn summarize(a: &SummarizeArgs) -> Result<(), BoxError> {
         println!("{v}");
     } else {
         eprintln!(
-            "{}: {} nodes, {} edges -> |P+| {} + |P-| {} + |H| {} = {} ({:.4} of |E|), {:.2} bits/edge, {:.2} s",
+            "{}: {} nodes, {} edges -> |P+| {} + |P-| {} + |H| {} = {} ({:.4} of |E|), {:.2} bits/edge ({:.2} in the container), {:.2} s",
             a.input.edges.display(),
             g.num_nodes(),
             e,
@@ -204,6 +210,7 @@ fn summarize(a: &SummarizeArgs) -> Result<(), BoxError> {
             summary.cost(),
             summary.relative_size(e),
             bits as f64 / e.max(1) as f64,
+            hcz.len() as f64 * 8.0 / e.max(1) as f64,
             seconds
         );
     }

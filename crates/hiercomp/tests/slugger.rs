@@ -30,8 +30,17 @@ fn protein_through_the_container() {
     let back = from_container(&hcz).unwrap();
     assert_eq!(back, s);
     assert_eq!(back.restore().unwrap(), g);
-    // The container is the summary's encoding plus fixed framing (header, one block, end).
-    assert_eq!(hcz.len(), s.to_bytes().unwrap().len() + 24 + 20 + 20);
+    // Level 0 is the summary's encoding plus fixed framing (header, one block, end);
+    // the default level codes it smaller.
+    let stored = hiercomp::methods::slugger::to_container_level(&s, 0).unwrap();
+    assert_eq!(stored.len(), s.to_bytes().unwrap().len() + 24 + 20 + 20);
+    assert_eq!(from_container(&stored).unwrap(), s);
+    assert!(
+        hcz.len() < stored.len() * 9 / 10,
+        "{} vs {}",
+        hcz.len(),
+        stored.len()
+    );
     assert!(s.relative_size(g.num_edges()) < 0.094);
 }
 

@@ -91,7 +91,7 @@ impl Method {
             Method::Store => 0..=0,
             Method::Cm => cm::MIN_LEVEL..=cm::MAX_LEVEL,
             Method::Float => 1..=1,
-            Method::Slugger => 0..=0,
+            Method::Slugger => 0..=cm::MAX_LEVEL,
         }
     }
 
@@ -101,7 +101,7 @@ impl Method {
             Method::Store => 0,
             Method::Cm => cm::DEFAULT_LEVEL,
             Method::Float => 1,
-            Method::Slugger => 0,
+            Method::Slugger => slugger::DEFAULT_LEVEL,
         }
     }
 
@@ -120,7 +120,9 @@ impl Method {
     /// Peak memory in bytes the method needs for a block of `len` bytes at `level`.
     pub fn memory(self, level: u8, len: usize) -> Result<usize> {
         match self {
-            Method::Store | Method::Slugger => Ok(0),
+            Method::Store => Ok(0),
+            Method::Slugger if level == 0 => Ok(0),
+            Method::Slugger => Ok(cm::CmConfig::for_level(level)?.memory(len)),
             Method::Cm => Ok(cm::CmConfig::for_level(level)?.memory(len)),
             Method::Float => Ok(cm::CmConfig::for_level(1)?.memory(float::SMALL_SEGMENT) + 2 * len),
         }
@@ -135,11 +137,16 @@ impl Method {
         progress: &mut dyn FnMut(usize),
     ) -> Result<Vec<u8>> {
         match self {
-            // A summary's encoding is already compact: its blocks are stored.
-            Method::Store | Method::Slugger => {
+            Method::Store => {
                 progress(data.len());
                 Ok(data.to_vec())
             }
+            // Level 0 stores the summary's encoding; levels 1-9 code it with `cm`.
+            Method::Slugger if level == 0 => {
+                progress(data.len());
+                Ok(data.to_vec())
+            }
+            Method::Slugger => cm::encode_block(data, level, progress),
             Method::Cm => cm::encode_block(data, level, progress),
             Method::Float => float::encode_block(
                 data,
@@ -172,11 +179,12 @@ impl Method {
         progress: &mut dyn FnMut(usize),
     ) -> Result<()> {
         match self {
-            Method::Slugger => {
+            Method::Slugger if level == 0 => {
                 return Err(Error::Corrupt(
-                    "slugger containers hold stored blocks only".into(),
+                    "a level-0 slugger container holds stored blocks only".into(),
                 ));
             }
+            Method::Slugger => *out = cm::decode_block(payload, raw_len, level, progress)?,
             Method::Store => {
                 if payload.len() != raw_len {
                     return Err(Error::Corrupt("stored block length mismatch".into()));
