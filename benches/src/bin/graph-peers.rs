@@ -90,7 +90,9 @@ fn try_main() -> Result<()> {
         println!(
             "| graph | nodes | edges | P+ | P- | H | relative size | paper SLUGGER / SWeG | Java | Java s | s (1 thr) | s (2 thr) | s per M edges | bits/edge | .hcz bits/edge | 2·log2|V| | exact |"
         );
-        println!("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        println!(
+            "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+        );
     }
     let mut rows = Vec::new();
     for &(file, paper, sweg, java, java_s) in GRAPHS {
