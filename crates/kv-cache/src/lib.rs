@@ -182,8 +182,13 @@ pub trait KvPolicy {
     }
 
     /// The compaction of one head that holds more than `budget` entries.
-    fn plan(&mut self, layer: usize, kv_head: usize, store: &HeadStore, budget: usize)
-    -> Compaction;
+    fn plan(
+        &mut self,
+        layer: usize,
+        kv_head: usize,
+        store: &HeadStore,
+        budget: usize,
+    ) -> Compaction;
 }
 
 /// The policy that never drops anything.
@@ -343,7 +348,9 @@ pub fn attention(
     let d = store.head_dim();
     let t = query_tokens.len();
     if d == 0 || t == 0 || queries.len() % (d * t) != 0 || out.len() != queries.len() {
-        return Err(Error::Shape("queries/out must be heads × tokens × head_dim"));
+        return Err(Error::Shape(
+            "queries/out must be heads × tokens × head_dim",
+        ));
     }
     let rows = queries.len() / d;
     let n = store.len();
@@ -401,12 +408,21 @@ mod tests {
     use super::*;
 
     fn lcg(seed: &mut u64) -> f32 {
-        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((*seed >> 40) as f32 / (1u64 << 24) as f32) - 0.5
     }
 
     /// Naive causal attention of one query row over (tokens, keys, values).
-    fn naive(q: &[f32], qt: u32, tokens: &[u32], keys: &[f32], values: &[f32], d: usize) -> Vec<f32> {
+    fn naive(
+        q: &[f32],
+        qt: u32,
+        tokens: &[u32],
+        keys: &[f32],
+        values: &[f32],
+        d: usize,
+    ) -> Vec<f32> {
         let scores: Vec<f64> = tokens
             .iter()
             .enumerate()
@@ -419,7 +435,13 @@ mod tests {
         let w: Vec<f64> = scores.iter().map(|s| (s - m).exp()).collect();
         let z: f64 = w.iter().sum();
         (0..d)
-            .map(|i| (w.iter().enumerate().map(|(j, wj)| wj * values[j * d + i] as f64).sum::<f64>() / z) as f32)
+            .map(|i| {
+                (w.iter()
+                    .enumerate()
+                    .map(|(j, wj)| wj * values[j * d + i] as f64)
+                    .sum::<f64>()
+                    / z) as f32
+            })
             .collect()
     }
 
@@ -427,20 +449,28 @@ mod tests {
     fn chunked_attention_matches_naive_causal_attention() {
         let d = 8;
         let mut seed = 7;
-        let config = KvConfig { n_layers: 2, n_kv_heads: 2, head_dim: d };
+        let config = KvConfig {
+            n_layers: 2,
+            n_kv_heads: 2,
+            head_dim: d,
+        };
         let mut cache = FullCache::full(config);
         let (mut all_t, mut all_k, mut all_v) = (vec![], vec![], vec![]);
         // Chunks of 5, 1 and 3 tokens, two query heads per KV head.
         for chunk in [5u32, 1, 3] {
             let start = all_t.len() as u32;
             let tokens: Vec<u32> = (start..start + chunk).collect();
-            let k: Vec<f32> = (0..chunk as usize * d).map(|_| lcg(&mut seed) * 4.0).collect();
+            let k: Vec<f32> = (0..chunk as usize * d)
+                .map(|_| lcg(&mut seed) * 4.0)
+                .collect();
             let v: Vec<f32> = (0..chunk as usize * d).map(|_| lcg(&mut seed)).collect();
             cache.append(1, 1, &tokens, &tokens, &k, &v).unwrap();
             all_t.extend(&tokens);
             all_k.extend(&k);
             all_v.extend(&v);
-            let q: Vec<f32> = (0..2 * chunk as usize * d).map(|_| lcg(&mut seed) * 4.0).collect();
+            let q: Vec<f32> = (0..2 * chunk as usize * d)
+                .map(|_| lcg(&mut seed) * 4.0)
+                .collect();
             let mut out = vec![0.0; q.len()];
             cache.attend(1, 1, &tokens, &q, &mut out).unwrap();
             for (r, (qr, or)) in q.chunks(d).zip(out.chunks(d)).enumerate() {
@@ -454,9 +484,21 @@ mod tests {
         assert_eq!(cache.len(0, 0), 0);
         // 9 entries × (2·8 f32 + token + position).
         assert_eq!(cache.bytes(), 9 * (2 * 8 * 4 + 8));
-        assert!(cache.append(1, 1, &[3], &[3], &[0.0; 8], &[0.0; 8]).is_err());
-        assert!(cache.append(2, 0, &[9], &[9], &[0.0; 8], &[0.0; 8]).is_err());
-        assert!(cache.append(0, 0, &[9], &[9], &[0.0; 7], &[0.0; 8]).is_err());
+        assert!(
+            cache
+                .append(1, 1, &[3], &[3], &[0.0; 8], &[0.0; 8])
+                .is_err()
+        );
+        assert!(
+            cache
+                .append(2, 0, &[9], &[9], &[0.0; 8], &[0.0; 8])
+                .is_err()
+        );
+        assert!(
+            cache
+                .append(0, 0, &[9], &[9], &[0.0; 7], &[0.0; 8])
+                .is_err()
+        );
         cache.clear();
         assert_eq!(cache.bytes(), 0);
     }
@@ -471,7 +513,11 @@ mod tests {
             Compaction {
                 keep: (first..store.len()).collect(),
                 merges: (0..first)
-                    .map(|from| Merge { from, into: first, weight: 0.5 })
+                    .map(|from| Merge {
+                        from,
+                        into: first,
+                        weight: 0.5,
+                    })
                     .collect(),
             }
         }
@@ -479,17 +525,32 @@ mod tests {
 
     #[test]
     fn policy_compaction_evicts_merges_and_tracks_attention() {
-        let config = KvConfig { n_layers: 1, n_kv_heads: 1, head_dim: 1 };
+        let config = KvConfig {
+            n_layers: 1,
+            n_kv_heads: 1,
+            head_dim: 1,
+        };
         let mut cache = PolicyCache::new(config, RecentMerge, Some(2));
         cache
-            .append(0, 0, &[0, 1, 2], &[0, 1, 2], &[0.0, 0.0, 0.0], &[4.0, 8.0, 16.0])
+            .append(
+                0,
+                0,
+                &[0, 1, 2],
+                &[0, 1, 2],
+                &[0.0, 0.0, 0.0],
+                &[4.0, 8.0, 16.0],
+            )
             .unwrap();
         let mut out = [0.0; 1];
         cache.attend(0, 0, &[2], &[0.0], &mut out).unwrap();
         assert!((out[0] - 28.0 / 3.0).abs() < 1e-5);
         let h = cache.head(0, 0).unwrap();
         assert_eq!(h.attention_count(), [1, 1, 1]);
-        assert!(h.attention_sum().iter().all(|s| (s - 1.0 / 3.0).abs() < 1e-6));
+        assert!(
+            h.attention_sum()
+                .iter()
+                .all(|s| (s - 1.0 / 3.0).abs() < 1e-6)
+        );
         cache.compact().unwrap();
         let h = cache.head(0, 0).unwrap();
         // 8 absorbs 4 (weight 1/2) → 6; then 16 stays.
@@ -504,12 +565,33 @@ mod tests {
     #[test]
     fn invalid_plans_are_errors() {
         let mut s = HeadStore::new(1);
-        s.append(&[0, 1], &[0, 1], &[1.0, 2.0], &[1.0, 2.0], false).unwrap();
+        s.append(&[0, 1], &[0, 1], &[1.0, 2.0], &[1.0, 2.0], false)
+            .unwrap();
         let bad = [
-            Compaction { keep: vec![1, 0], merges: vec![] },
-            Compaction { keep: vec![2], merges: vec![] },
-            Compaction { keep: vec![0], merges: vec![Merge { from: 1, into: 1, weight: 0.5 }] },
-            Compaction { keep: vec![0], merges: vec![Merge { from: 5, into: 0, weight: 0.5 }] },
+            Compaction {
+                keep: vec![1, 0],
+                merges: vec![],
+            },
+            Compaction {
+                keep: vec![2],
+                merges: vec![],
+            },
+            Compaction {
+                keep: vec![0],
+                merges: vec![Merge {
+                    from: 1,
+                    into: 1,
+                    weight: 0.5,
+                }],
+            },
+            Compaction {
+                keep: vec![0],
+                merges: vec![Merge {
+                    from: 5,
+                    into: 0,
+                    weight: 0.5,
+                }],
+            },
         ];
         for plan in bad {
             assert!(s.apply(&plan).is_err(), "{plan:?}");

@@ -164,11 +164,19 @@ impl HeadStore {
     pub fn apply(&mut self, plan: &Compaction) -> Result<()> {
         let n = self.len();
         if plan.keep.windows(2).any(|w| w[0] >= w[1]) || plan.keep.last().is_some_and(|&k| k >= n) {
-            return Err(Error::InvalidPlan("keep must be increasing indices below len"));
+            return Err(Error::InvalidPlan(
+                "keep must be increasing indices below len",
+            ));
         }
         for m in &plan.merges {
-            if m.from >= n || m.into >= n || m.from == m.into || plan.keep.binary_search(&m.into).is_err() {
-                return Err(Error::InvalidPlan("a merge must go from an entry into a kept entry"));
+            if m.from >= n
+                || m.into >= n
+                || m.from == m.into
+                || plan.keep.binary_search(&m.into).is_err()
+            {
+                return Err(Error::InvalidPlan(
+                    "a merge must go from an entry into a kept entry",
+                ));
             }
             if !(0.0..=1.0).contains(&m.weight) {
                 return Err(Error::InvalidPlan("merge weight outside [0, 1]"));

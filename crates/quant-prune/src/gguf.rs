@@ -358,7 +358,9 @@ impl<'a> Gguf<'a> {
                 alignment = value
                     .as_u64()
                     .filter(|a| a.is_power_of_two() && *a <= 1 << 16)
-                    .ok_or(Error::Corrupt("GGUF alignment is not a power of two ≤ 65536"))?;
+                    .ok_or(Error::Corrupt(
+                        "GGUF alignment is not a power of two ≤ 65536",
+                    ))?;
             }
             metadata.push((key, value));
         }
@@ -468,9 +470,7 @@ fn f16_at(b: &[u8], i: usize) -> f32 {
 /// Dequantizes `bytes` stored as `ty` into `f32` values. The output holds exactly as many
 /// values as whole blocks in `bytes`; a partial block is an error.
 pub fn dequantize(ty: GgmlType, bytes: &[u8]) -> Result<Vec<f32>> {
-    let (per_block, block_bytes) = ty
-        .block_layout()
-        .ok_or(Error::UnsupportedType(ty.id()))?;
+    let (per_block, block_bytes) = ty.block_layout().ok_or(Error::UnsupportedType(ty.id()))?;
     let (per_block, block_bytes) = (per_block as usize, block_bytes as usize);
     if bytes.len() % block_bytes != 0 {
         return Err(Error::Truncated("partial GGUF block"));
@@ -573,7 +573,10 @@ mod tests {
             "f32",
             &[3],
             0,
-            [1.0f32, -2.0, 0.5].iter().flat_map(|x| x.to_le_bytes()).collect(),
+            [1.0f32, -2.0, 0.5]
+                .iter()
+                .flat_map(|x| x.to_le_bytes())
+                .collect(),
         );
         add(
             "f16",
@@ -659,7 +662,11 @@ mod tests {
         }
         let q80 = deq("q8_0");
         assert_eq!(q80.len(), 32);
-        assert!(q80.iter().enumerate().all(|(j, &x)| x == (j as f32 - 16.0) * 0.25));
+        assert!(
+            q80.iter()
+                .enumerate()
+                .all(|(j, &x)| x == (j as f32 - 16.0) * 0.25)
+        );
         assert_eq!(g.tensor("q4_1").unwrap().n_values, 32);
         assert_eq!(GgmlType::Q4_1.bits_per_value(), Some(5.0));
     }
