@@ -134,9 +134,10 @@ impl HeadStore {
         for row in probs.chunks_exact(n) {
             // Visible entries form a prefix; the softmax made them positive.
             let visible = row.iter().rposition(|&p| p > 0.0).map_or(0, |i| i + 1);
-            for j in 0..visible {
-                self.attention_sum[j] += row[j];
-                self.attention_count[j] += 1;
+            let sums = self.attention_sum[..visible].iter_mut();
+            for ((sum, count), p) in sums.zip(&mut self.attention_count[..visible]).zip(row) {
+                *sum += p;
+                *count += 1;
             }
         }
     }

@@ -33,20 +33,39 @@ fn try_main() -> Result<()> {
     let load = t.elapsed().as_secs_f64();
     let mut ids = lm.tokenizer.encode(&vim_manual_text()?);
     ids.truncate(n);
-    println!("model {} ({} params), {} tokens of usr_01..09, {} threads", path.display(), lm.model.params(), ids.len(), rayon::current_num_threads());
+    println!(
+        "model {} ({} params), {} tokens of usr_01..09, {} threads",
+        path.display(),
+        lm.model.params(),
+        ids.len(),
+        rayon::current_num_threads()
+    );
     println!("ours: load {load:.2} s");
 
     let mut cache = lm.full_cache();
     let prefill = perplexity(&lm.model, &ids, ids.len(), &mut cache)?;
-    println!("ours: prefill {} tokens in {:.2} s ({:.0} tok/s), ppl {:.4}", ids.len(), prefill.seconds, prefill.tokens_per_second, prefill.ppl);
+    println!(
+        "ours: prefill {} tokens in {:.2} s ({:.0} tok/s), ppl {:.4}",
+        ids.len(),
+        prefill.seconds,
+        prefill.tokens_per_second,
+        prefill.ppl
+    );
     cache.clear();
     let decode = perplexity(&lm.model, &ids, 1, &mut cache)?;
-    println!("ours: decode token by token {:.1} tok/s ({:.2} s), ppl {:.4}", decode.tokens_per_second, decode.seconds, decode.ppl);
+    println!(
+        "ours: decode token by token {:.1} tok/s ({:.2} s), ppl {:.4}",
+        decode.tokens_per_second, decode.seconds, decode.ppl
+    );
     let cal_ids = &ids[..n_cal.min(ids.len())];
     let t = Instant::now();
     let cal = calibrate(&lm.model, cal_ids, cal_ids.len())?;
     let cal_seconds = t.elapsed().as_secs_f64();
-    println!("ours: calibration capture over {} tokens in {cal_seconds:.2} s (grams of 210 layers, {} inputs)", cal.tokens, 4 * lm.model.config().n_layers);
+    println!(
+        "ours: calibration capture over {} tokens in {cal_seconds:.2} s (grams of 210 layers, {} inputs)",
+        cal.tokens,
+        4 * lm.model.config().n_layers
+    );
     drop(cal);
     let vocab = lm.model.config().vocab_size;
     drop(lm);
@@ -60,7 +79,11 @@ fn try_main() -> Result<()> {
     let input = Tensor::new(ids.as_slice(), &Device::Cpu)?.unsqueeze(0)?;
     peer.forward(&input, 0)?;
     let candle_prefill = t.elapsed().as_secs_f64();
-    println!("candle: prefill {} tokens in {candle_prefill:.2} s ({:.0} tok/s)", ids.len(), ids.len() as f64 / candle_prefill);
+    println!(
+        "candle: prefill {} tokens in {candle_prefill:.2} s ({:.0} tok/s)",
+        ids.len(),
+        ids.len() as f64 / candle_prefill
+    );
     peer.clear_kv_cache();
     let t = Instant::now();
     let mut nll = 0.0;
@@ -75,8 +98,14 @@ fn try_main() -> Result<()> {
     let candle_decode = t.elapsed().as_secs_f64();
     let candle_ppl = (nll / (ids.len() - 1) as f64).exp();
     let candle_tps = ids.len() as f64 / candle_decode;
-    println!("candle: decode token by token {candle_tps:.1} tok/s ({candle_decode:.2} s), ppl {candle_ppl:.4}");
-    println!("decode speed ours/candle: {:.2}×; prefill speed ours/candle: {:.2}×", decode.tokens_per_second / candle_tps, candle_prefill / prefill.seconds);
+    println!(
+        "candle: decode token by token {candle_tps:.1} tok/s ({candle_decode:.2} s), ppl {candle_ppl:.4}"
+    );
+    println!(
+        "decode speed ours/candle: {:.2}×; prefill speed ours/candle: {:.2}×",
+        decode.tokens_per_second / candle_tps,
+        candle_prefill / prefill.seconds
+    );
     println!(
         "{}",
         serde_json::json!({

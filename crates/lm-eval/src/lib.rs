@@ -173,8 +173,11 @@ pub fn perplexity(
             "perplexity needs at least 2 tokens and a stride ≥ 1".into(),
         ));
     }
-    let start = Instant::now();
     let vocab = model.config().vocab_size;
+    if let Some(&bad) = tokens.iter().find(|&&t| t as usize >= vocab) {
+        return Err(Error::Token(bad));
+    }
+    let start = Instant::now();
     let mut nll = 0.0f64;
     for (c, chunk) in tokens.chunks(stride).enumerate() {
         let first = c * stride;
