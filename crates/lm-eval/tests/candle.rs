@@ -73,3 +73,32 @@ fn logits_match_candle_on_the_first_64_positions() -> Result<(), Box<dyn std::er
     eprintln!("max |Δlogit| over 64 positions: {worst:.2e}");
     Ok(())
 }
+
+/// Our k-quant dequantization against candle's on blocks candle quantized (no model needed).
+#[test]
+fn k_quant_dequantization_matches_candle() -> Result<(), Box<dyn std::error::Error>> {
+    use candle_core::quantized::{GgmlDType, QTensor};
+    use quant_prune::gguf::{GgmlType, dequantize};
+    let values: Vec<f32> = (0..4096)
+        .map(|i| ((i as f32) * 0.731).sin() * (1.0 + (i % 97) as f32 / 13.0))
+        .collect();
+    let tensor = Tensor::from_vec(values, (16, 256), &Device::Cpu)?;
+    for (theirs, ours) in [
+        (GgmlDType::Q4K, GgmlType::Q4K),
+        (GgmlDType::Q6K, GgmlType::Q6K),
+        (GgmlDType::Q4_1, GgmlType::Q4_1),
+        (GgmlDType::Q8_0, GgmlType::Q8_0),
+    ] {
+        let q = QTensor::quantize(&tensor, theirs)?;
+        let want: Vec<f32> = q.dequantize(&Device::Cpu)?.flatten_all()?.to_vec1()?;
+        let got = dequantize(ours, &q.data()?)?;
+        assert_eq!(got.len(), want.len());
+        for (i, (a, b)) in got.iter().zip(&want).enumerate() {
+            assert!(
+                (a - b).abs() <= 1e-6 * b.abs().max(1.0),
+                "{ours:?} value {i}: {a} vs {b}"
+            );
+        }
+    }
+    Ok(())
+}

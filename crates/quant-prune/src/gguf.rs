@@ -161,6 +161,13 @@ pub enum GgmlType {
     Q4_1,
     /// Blocks of 32: f16 scale `d`, 32 signed bytes; `x = q·d`.
     Q8_0,
+    /// Super-blocks of 256: f16 `d` and `dmin`, 8 sub-blocks of 32 with 6-bit scales and
+    /// minimums, four-bit codes; `x = d·sc·q − dmin·m` (4.5 bits per value).
+    Q4K,
+    /// Super-blocks of 256: 16 sub-blocks of 16 with signed 8-bit scales, six-bit codes
+    /// (low four bits and high two bits in separate planes), f16 `d`;
+    /// `x = d·sc·(q − 32)` (6.5625 bits per value).
+    Q6K,
     /// Any other ggml type id.
     Other(u32),
 }
@@ -174,6 +181,8 @@ impl GgmlType {
             2 => Self::Q4_0,
             3 => Self::Q4_1,
             8 => Self::Q8_0,
+            12 => Self::Q4K,
+            14 => Self::Q6K,
             30 => Self::Bf16,
             other => Self::Other(other),
         }
@@ -187,6 +196,8 @@ impl GgmlType {
             Self::Q4_0 => 2,
             Self::Q4_1 => 3,
             Self::Q8_0 => 8,
+            Self::Q4K => 12,
+            Self::Q6K => 14,
             Self::Bf16 => 30,
             Self::Other(id) => id,
         }
@@ -200,6 +211,8 @@ impl GgmlType {
             Self::Q4_0 => Some((32, 18)),
             Self::Q4_1 => Some((32, 20)),
             Self::Q8_0 => Some((32, 34)),
+            Self::Q4K => Some((256, 144)),
+            Self::Q6K => Some((256, 210)),
             Self::Other(_) => None,
         }
     }
@@ -503,9 +516,66 @@ pub fn dequantize(ty: GgmlType, bytes: &[u8]) -> Result<Vec<f32>> {
                 out.extend(b[2..34].iter().map(|&q| q as i8 as f32 * d));
             }
         }
+        GgmlType::Q4K => blocks.for_each(|b| dequantize_q4k(b, &mut out)),
+        GgmlType::Q6K => blocks.for_each(|b| dequantize_q6k(b, &mut out)),
         GgmlType::Other(id) => return Err(Error::UnsupportedType(id)),
     }
     Ok(out)
+}
+
+/// Scale and minimum of sub-block `j` of a Q4_K super-block: 6 bits each, packed in 12
+/// bytes (sub-blocks 4–7 keep their top two bits in the top bits of bytes 0–7).
+fn q4k_scale_min(j: usize, s: &[u8]) -> (f32, f32) {
+    let (sc, m) = if j < 4 {
+        (s[j] & 63, s[j + 4] & 63)
+    } else {
+        (
+            (s[j + 4] & 0xf) | ((s[j - 4] >> 6) << 4),
+            (s[j + 4] >> 4) | ((s[j] >> 6) << 4),
+        )
+    };
+    (sc as f32, m as f32)
+}
+
+/// One 144-byte Q4_K super-block: `d`, `dmin`, 12 bytes of scales, 128 bytes of codes
+/// (each 32-byte group holds two sub-blocks: low nibbles, then high nibbles).
+fn dequantize_q4k(b: &[u8], out: &mut Vec<f32>) {
+    let (d, dmin) = (f16_at(b, 0), f16_at(b, 2));
+    let scales = &b[4..16];
+    for (g, qs) in b[16..144].chunks_exact(32).enumerate() {
+        let (sc1, m1) = q4k_scale_min(2 * g, scales);
+        let (sc2, m2) = q4k_scale_min(2 * g + 1, scales);
+        let (d1, m1, d2, m2) = (d * sc1, dmin * m1, d * sc2, dmin * m2);
+        out.extend(qs.iter().map(|&q| d1 * (q & 0xf) as f32 - m1));
+        out.extend(qs.iter().map(|&q| d2 * (q >> 4) as f32 - m2));
+    }
+}
+
+/// One 210-byte Q6_K super-block: 128 bytes of low nibbles, 64 bytes of high bit pairs,
+/// 16 signed scales, `d`; two halves of 128 values, each from 64 low and 32 high bytes.
+fn dequantize_q6k(b: &[u8], out: &mut Vec<f32>) {
+    let d = f16_at(b, 208);
+    let scales = &b[192..208];
+    for half in 0..2 {
+        let ql = &b[64 * half..64 * half + 64];
+        let qh = &b[128 + 32 * half..128 + 32 * half + 32];
+        let sc = &scales[8 * half..8 * half + 8];
+        let mut y = [0.0f32; 128];
+        for l in 0..32 {
+            let is = l / 16;
+            let code = |low: u8, shift: u32| (low | (((qh[l] >> shift) & 3) << 4)) as i32 - 32;
+            let q = [
+                code(ql[l] & 0xf, 0),
+                code(ql[l + 32] & 0xf, 2),
+                code(ql[l] >> 4, 4),
+                code(ql[l + 32] >> 4, 6),
+            ];
+            for (k, &qk) in q.iter().enumerate() {
+                y[l + 32 * k] = d * f32::from(sc[is + 2 * k] as i8) * qk as f32;
+            }
+        }
+        out.extend_from_slice(&y);
+    }
 }
 
 #[cfg(test)]
