@@ -4,6 +4,7 @@
 //!
 //! - [`gguf`](quant_prune::gguf) (in `quant-prune`) reads the model file;
 //!   [`Tokenizer`] is its byte-level BPE tokenizer built from the GGUF metadata;
+//!   [`load_safetensors`] reads `f32`/`f16`/`bf16` safetensors files (all-MiniLM-L6-v2);
 //! - [`Llama`] holds `f32` weights (dequantized once) and runs the forward pass: RMSNorm,
 //!   RoPE, grouped-query attention through a [`kv_cache::KvCache`], SwiGLU MLP, tied output
 //!   embedding; matrix products through `faer` on the rayon pool;
@@ -21,12 +22,14 @@
 
 mod calibrate;
 mod model;
+mod safetensors;
 mod tokenizer;
 
 pub use calibrate::{Calibration, calibrate};
 pub use model::{
     ActivationHook, Linear, LinearInput, LinearKind, Llama, LlamaConfig, parse_linear_name,
 };
+pub use safetensors::{NamedTensor, load_safetensors};
 pub use tokenizer::{SpecialTokens, Tokenizer};
 
 use kv_cache::KvCache;
@@ -67,6 +70,9 @@ pub enum Error {
 
 /// Result alias of this crate.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// File name of all-MiniLM-L6-v2 as `scripts/fetch-models.sh` stores it.
+pub const MINILM_FILE: &str = "all-MiniLM-L6-v2.safetensors";
 
 /// File name of SmolLM2-135M-Instruct (Q4_1) as `scripts/fetch-models.sh` stores it.
 pub const SMOLLM2_FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";

@@ -210,3 +210,33 @@ fn calibration_gram_is_xtx_of_the_layer_inputs() {
     assert_eq!(cal.dim("layers.4.o_proj"), Some(576));
     assert!(cal.gram("layers.30.q_proj").is_none());
 }
+
+#[test]
+fn minilm_safetensors_loads() {
+    let path = lm_eval::models_dir().join(lm_eval::MINILM_FILE);
+    if !path.is_file() {
+        eprintln!(
+            "skipped: {} missing (run scripts/fetch-models.sh)",
+            path.display()
+        );
+        return;
+    }
+    let bytes = std::fs::read(&path).unwrap();
+    let tensors = lm_eval::load_safetensors(&bytes).unwrap();
+    let emb = tensors
+        .iter()
+        .find(|t| t.name.ends_with("embeddings.word_embeddings.weight"))
+        .expect("word embeddings");
+    assert_eq!(emb.shape, [30522, 384]);
+    let params: usize = tensors.iter().map(|t| t.values.len()).sum();
+    eprintln!(
+        "all-MiniLM-L6-v2: {} tensors, {params} parameters",
+        tensors.len()
+    );
+    assert_eq!(params, 22_713_216);
+    assert!(
+        tensors
+            .iter()
+            .all(|t| t.values.iter().all(|v| v.is_finite()))
+    );
+}
