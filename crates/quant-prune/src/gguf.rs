@@ -591,7 +591,7 @@ mod tests {
     pub(crate) fn synthetic() -> Vec<u8> {
         let mut f = b"GGUF".to_vec();
         f.extend(3u32.to_le_bytes());
-        f.extend(6u64.to_le_bytes());
+        f.extend(8u64.to_le_bytes());
         f.extend(15u64.to_le_bytes());
         let scalars: [(&str, u32, Vec<u8>); 12] = [
             ("u8", 0, vec![7]),
@@ -677,6 +677,17 @@ mod tests {
         let mut q80 = f16::from_f32(0.25).to_le_bytes().to_vec();
         q80.extend((0..32).map(|j| (j as i8 - 16) as u8));
         add("q8_0", &[32], 8, q80);
+        // k-quant super-blocks: all scales 1 (and minimums 0), so values are codes.
+        let mut q4k = f16::from_f32(1.0).to_le_bytes().to_vec();
+        q4k.extend(f16::from_f32(0.0).to_le_bytes());
+        q4k.extend([1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1]);
+        q4k.extend((0..128).map(|j| (j % 16) as u8 | (((j + 1) % 16) << 4) as u8));
+        add("q4_k", &[256], 12, q4k);
+        let mut q6k = vec![0u8; 128]; // low nibbles 0
+        q6k.extend([0b1010_1010u8; 64]); // high bits 2 → codes 32 → values 0
+        q6k.extend([1u8; 16]);
+        q6k.extend(f16::from_f32(0.5).to_le_bytes());
+        add("q6_k", &[256], 14, q6k);
 
         for (name, dims, ty, offset) in infos {
             string(&mut f, &name);
@@ -738,6 +749,20 @@ mod tests {
                 .all(|(j, &x)| x == (j as f32 - 16.0) * 0.25)
         );
         assert_eq!(g.tensor("q4_1").unwrap().n_values, 32);
+        let q4k = deq("q4_k");
+        for (j, &x) in q4k.iter().enumerate() {
+            let (group, within) = (j / 64, j % 64);
+            let byte = group * 32 + within % 32;
+            let code = if within < 32 {
+                byte % 16
+            } else {
+                (byte + 1) % 16
+            };
+            assert_eq!(x, code as f32, "q4_k value {j}");
+        }
+        assert!(deq("q6_k").iter().all(|&x| x == 0.0));
+        assert_eq!(GgmlType::Q4K.bits_per_value(), Some(4.5));
+        assert_eq!(GgmlType::Q6K.bits_per_value(), Some(6.5625));
         assert_eq!(GgmlType::Q4_1.bits_per_value(), Some(5.0));
     }
 
