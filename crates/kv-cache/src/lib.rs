@@ -24,9 +24,11 @@
 //! ## Positions and RoPE
 //! Keys are stored rotated (as the model computed them), together with the position they
 //! were rotated with, so attention over the cache needs no further rotation. A policy that
-//! renumbers positions (StreamingLLM gives the kept window contiguous positions) calls
-//! [`HeadStore::renumber`], which rotates each key by the position difference: a RoPE
-//! rotation by `p` followed by one by `q − p` is the rotation by `q`. [`Rope`] is the one
+//! renumbers positions (StreamingLLM gives the kept window contiguous positions) puts the
+//! new positions in its [`Compaction`], and the cache ([`PolicyCache::with_rope`]) rotates
+//! each kept key by the position difference ([`HeadStore::renumber`]): a RoPE rotation by
+//! `p` followed by one by `q − p` is the rotation by `q`. New tokens get their positions
+//! from [`KvCache::next_positions`] (the policy's numbering). [`Rope`] is the one
 //! implementation of the rotation, shared with the model so both agree.
 //!
 //! ```
@@ -96,6 +98,13 @@ pub trait KvCache {
     /// The cache's shape.
     fn config(&self) -> &KvConfig;
 
+    /// The RoPE positions to rotate the queries and keys of new tokens with (the same for
+    /// every layer and head). The default is the token index; a cache whose policy
+    /// renumbers kept entries (StreamingLLM) continues its own numbering instead.
+    fn next_positions(&self, tokens: &[u32]) -> Vec<u32> {
+        tokens.to_vec()
+    }
+
     /// Appends `tokens.len()` entries to one layer's KV head: token indices (strictly
     /// increasing, and above every token already held), the RoPE positions the keys were
     /// rotated with, and the keys and values (`head_dim` values each, row after row).
@@ -164,6 +173,9 @@ pub struct Compaction {
     pub keep: Vec<usize>,
     /// Merges of dropped entries into kept ones, applied in order before dropping.
     pub merges: Vec<Merge>,
+    /// New RoPE positions of the kept entries (one per `keep`), or empty to keep theirs.
+    /// Keys are rotated by the difference, which needs the cache's [`Rope`].
+    pub positions: Vec<u32>,
 }
 
 /// A cache-compression method: which entries stay when a head is over its budget.
@@ -179,6 +191,13 @@ pub trait KvPolicy {
     /// (same row order as the queries), zeros where the causal mask hid an entry.
     fn observe(&mut self, layer: usize, kv_head: usize, store: &HeadStore, probs: &[f32]) {
         let _ = (layer, kv_head, store, probs);
+    }
+
+    /// RoPE positions of new tokens, given the entries the first head holds; see
+    /// [`KvCache::next_positions`]. Default: the token indices.
+    fn next_positions(&self, held: usize, tokens: &[u32]) -> Vec<u32> {
+        let _ = held;
+        tokens.to_vec()
     }
 
     /// The compaction of one head that holds more than `budget` entries.
@@ -203,7 +222,7 @@ impl KvPolicy for KeepAll {
     fn plan(&mut self, _: usize, _: usize, store: &HeadStore, _: usize) -> Compaction {
         Compaction {
             keep: (0..store.len()).collect(),
-            merges: Vec::new(),
+            ..Compaction::default()
         }
     }
 }
@@ -215,6 +234,7 @@ pub struct PolicyCache<P> {
     heads: Vec<HeadStore>,
     policy: P,
     budget: Option<usize>,
+    rope: Option<Rope>,
 }
 
 /// The full cache: every entry kept, no statistics. The baseline of every method.
@@ -239,7 +259,14 @@ impl<P: KvPolicy> PolicyCache<P> {
             heads,
             policy,
             budget,
+            rope: None,
         }
+    }
+
+    /// Gives the cache the model's RoPE, which policies that renumber positions need.
+    pub fn with_rope(mut self, rope: Rope) -> Self {
+        self.rope = Some(rope);
+        self
     }
 
     /// The policy.
@@ -269,6 +296,11 @@ impl<P: KvPolicy> PolicyCache<P> {
 impl<P: KvPolicy> KvCache for PolicyCache<P> {
     fn config(&self) -> &KvConfig {
         &self.config
+    }
+
+    fn next_positions(&self, tokens: &[u32]) -> Vec<u32> {
+        let held = self.heads.first().map_or(0, HeadStore::len);
+        self.policy.next_positions(held, tokens)
     }
 
     fn append(
@@ -311,7 +343,7 @@ impl<P: KvPolicy> KvCache for PolicyCache<P> {
             if store.len() > budget {
                 let (layer, kv_head) = (i / self.config.n_kv_heads, i % self.config.n_kv_heads);
                 let plan = self.policy.plan(layer, kv_head, store, budget);
-                store.apply(&plan)?;
+                store.apply(&plan, self.rope.as_ref())?;
             }
         }
         Ok(())
@@ -519,6 +551,7 @@ mod tests {
                         weight: 0.5,
                     })
                     .collect(),
+                ..Compaction::default()
             }
         }
     }
@@ -570,11 +603,16 @@ mod tests {
         let bad = [
             Compaction {
                 keep: vec![1, 0],
-                merges: vec![],
+                ..Compaction::default()
             },
             Compaction {
                 keep: vec![2],
-                merges: vec![],
+                ..Compaction::default()
+            },
+            Compaction {
+                keep: vec![0, 1],
+                positions: vec![0],
+                ..Compaction::default()
             },
             Compaction {
                 keep: vec![0],
@@ -583,6 +621,7 @@ mod tests {
                     into: 1,
                     weight: 0.5,
                 }],
+                ..Compaction::default()
             },
             Compaction {
                 keep: vec![0],
@@ -591,11 +630,85 @@ mod tests {
                     into: 0,
                     weight: 0.5,
                 }],
+                ..Compaction::default()
             },
         ];
         for plan in bad {
-            assert!(s.apply(&plan).is_err(), "{plan:?}");
+            assert!(s.apply(&plan, None).is_err(), "{plan:?}");
         }
+        // Renumbering without a RoPE of the right size.
+        let renumber = Compaction {
+            keep: vec![1],
+            positions: vec![0],
+            ..Compaction::default()
+        };
+        assert!(s.apply(&renumber, None).is_err());
+        assert!(s.apply(&renumber, Some(&Rope::new(1e4, 4))).is_err());
         assert_eq!(s.len(), 2);
+    }
+
+    /// StreamingLLM's shape: one sink and a recent window, positions renumbered to be
+    /// contiguous inside the cache, new tokens continuing from the cache length.
+    struct SinkWindow;
+
+    impl KvPolicy for SinkWindow {
+        fn tracks_attention(&self) -> bool {
+            false
+        }
+
+        fn next_positions(&self, held: usize, tokens: &[u32]) -> Vec<u32> {
+            (held as u32..).take(tokens.len()).collect()
+        }
+
+        fn plan(&mut self, _: usize, _: usize, store: &HeadStore, budget: usize) -> Compaction {
+            let keep: Vec<usize> = std::iter::once(0)
+                .chain(store.len() - (budget - 1)..store.len())
+                .collect();
+            Compaction {
+                positions: (0..keep.len() as u32).collect(),
+                keep,
+                ..Compaction::default()
+            }
+        }
+    }
+
+    #[test]
+    fn renumbering_policies_rotate_kept_keys_and_continue_positions() {
+        let d = 4;
+        let rope = Rope::new(10_000.0, d);
+        let config = KvConfig {
+            n_layers: 1,
+            n_kv_heads: 1,
+            head_dim: d,
+        };
+        let mut cache = PolicyCache::new(config, SinkWindow, Some(3)).with_rope(rope.clone());
+        let raw: Vec<f32> = (0..6 * d).map(|i| (i as f32 * 0.37).sin()).collect();
+        let mut next_token = 0u32;
+        for chunk in [4usize, 2] {
+            let tokens: Vec<u32> = (next_token..next_token + chunk as u32).collect();
+            let positions = cache.next_positions(&tokens);
+            let mut keys = raw[next_token as usize * d..(next_token as usize + chunk) * d].to_vec();
+            for (k, &p) in keys.chunks_exact_mut(d).zip(&positions) {
+                rope.rotate(k, p.into());
+            }
+            cache
+                .append(0, 0, &tokens, &positions, &keys, &keys)
+                .unwrap();
+            cache.compact().unwrap();
+            next_token += chunk as u32;
+        }
+        // After 4 tokens: keep 0, 2, 3 at positions 0, 1, 2; the next two get 3 and 4;
+        // after compaction: tokens 0, 4, 5 at positions 0, 1, 2.
+        let h = cache.head(0, 0).unwrap();
+        assert_eq!(h.tokens(), [0, 4, 5]);
+        assert_eq!(h.positions(), [0, 1, 2]);
+        for (i, &t) in h.tokens().iter().enumerate() {
+            let mut want = raw[t as usize * d..(t as usize + 1) * d].to_vec();
+            rope.rotate(&mut want, i as i64);
+            for (a, b) in h.keys()[i * d..(i + 1) * d].iter().zip(&want) {
+                assert!((a - b).abs() < 1e-5, "token {t}: {a} vs {b}");
+            }
+        }
+        assert_eq!(cache.next_positions(&[6]), [3]);
     }
 }

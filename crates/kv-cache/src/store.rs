@@ -161,9 +161,18 @@ impl HeadStore {
         Ok(())
     }
 
-    /// Applies a compaction: merges first (in order), then keeps only `plan.keep`.
-    pub fn apply(&mut self, plan: &Compaction) -> Result<()> {
+    /// Applies a compaction: merges first (in order), then keeps only `plan.keep`, then
+    /// renumbers the kept entries if `plan.positions` says so (which needs `rope`).
+    pub fn apply(&mut self, plan: &Compaction, rope: Option<&Rope>) -> Result<()> {
         let n = self.len();
+        if !plan.positions.is_empty() {
+            if plan.positions.len() != plan.keep.len() {
+                return Err(Error::InvalidPlan("one new position per kept entry"));
+            }
+            if rope.is_none_or(|r| r.head_dim() != self.head_dim) {
+                return Err(Error::InvalidPlan("renumbering needs the model's Rope"));
+            }
+        }
         if plan.keep.windows(2).any(|w| w[0] >= w[1]) || plan.keep.last().is_some_and(|&k| k >= n) {
             return Err(Error::InvalidPlan(
                 "keep must be increasing indices below len",
@@ -220,6 +229,11 @@ impl HeadStore {
         keep_items(&mut self.positions, &plan.keep);
         keep_items(&mut self.attention_sum, &plan.keep);
         keep_items(&mut self.attention_count, &plan.keep);
+        if let Some(rope) = rope {
+            for (i, &p) in plan.positions.iter().enumerate() {
+                self.renumber(rope, i, p)?;
+            }
+        }
         Ok(())
     }
 }

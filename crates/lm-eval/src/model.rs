@@ -387,7 +387,8 @@ impl Llama {
             + self.output.as_ref().map_or(0, Vec::len)
     }
 
-    /// Runs `tokens` (token indices `first_token..`, RoPE positions the same) through the
+    /// Runs `tokens` (token indices `first_token..`; RoPE positions from
+    /// [`KvCache::next_positions`], by default the same) through the
     /// model, appending their keys and values to `cache`, and returns the logits,
     /// `tokens.len() × vocab_size` row-major. Call it with the whole sequence (batched,
     /// causal mask), token by token, or in chunks; the results agree.
@@ -427,7 +428,14 @@ impl Llama {
             x.extend_from_slice(row);
         }
         let token_ids: Vec<u32> = (0..t as u32).map(|i| first_token + i).collect();
-        let cos_sin: Vec<Vec<(f32, f32)>> = token_ids
+        // RoPE positions come from the cache: token indices, unless its policy renumbers.
+        let positions = cache.next_positions(&token_ids);
+        if positions.len() != t {
+            return Err(Error::Shape(
+                "KV cache gave the wrong number of positions".into(),
+            ));
+        }
+        let cos_sin: Vec<Vec<(f32, f32)>> = positions
             .iter()
             .map(|&p| self.rope.cos_sin(p.into()))
             .collect();
@@ -457,7 +465,7 @@ impl Llama {
                 };
                 let keys = gather(&k, kv_dim, g);
                 let values = gather(&v, kv_dim, g);
-                cache.append(l, g, &token_ids, &token_ids, &keys, &values)?;
+                cache.append(l, g, &token_ids, &positions, &keys, &values)?;
                 let queries: Vec<f32> = (g * group..(g + 1) * group)
                     .flat_map(|head| gather(&q, d, head))
                     .collect();
