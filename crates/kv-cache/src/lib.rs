@@ -329,7 +329,7 @@ impl<P: KvPolicy> KvCache for PolicyCache<P> {
         let store = &mut self.heads[i];
         let probs = attention(store, query_tokens, queries, out)?;
         if self.policy.tracks_attention() {
-            store.accumulate(&probs);
+            store.accumulate(query_tokens, &probs);
             self.policy.observe(layer, kv_head, store, &probs);
         }
         Ok(())
@@ -645,6 +645,35 @@ mod tests {
         assert!(s.apply(&renumber, None).is_err());
         assert!(s.apply(&renumber, Some(&Rope::new(1e4, 4))).is_err());
         assert_eq!(s.len(), 2);
+    }
+
+    #[test]
+    fn statistics_follow_the_causal_mask() {
+        let config = KvConfig {
+            n_layers: 1,
+            n_kv_heads: 1,
+            head_dim: 2,
+        };
+        let mut cache = PolicyCache::new(config, RecentMerge, None);
+        let kv = [0.0f32; 6];
+        cache
+            .append(0, 0, &[0, 1, 2], &[0, 1, 2], &kv, &kv)
+            .unwrap();
+        // Two query heads over tokens 0, 1, 2: entry j is seen by 2·(3 − j) rows.
+        let mut out = [0.0; 12];
+        cache
+            .attend(0, 0, &[0, 1, 2], &[0.0; 12], &mut out)
+            .unwrap();
+        let h = cache.head(0, 0).unwrap();
+        assert_eq!(h.attention_count(), [6, 4, 2]);
+        let want = [
+            2.0 * (1.0 + 0.5 + 1.0 / 3.0),
+            2.0 * (0.5 + 1.0 / 3.0),
+            2.0 / 3.0,
+        ];
+        for (a, b) in h.attention_sum().iter().zip(want) {
+            assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+        }
     }
 
     /// StreamingLLM's shape: one sink and a recent window, positions renumbered to be

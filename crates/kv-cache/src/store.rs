@@ -123,17 +123,18 @@ impl HeadStore {
         Ok(())
     }
 
-    /// Adds one `attend` call's probabilities (rows of `len` values) to the statistics.
-    pub(crate) fn accumulate(&mut self, probs: &[f32]) {
+    /// Adds one `attend` call's probabilities (rows of `len` values, the query tokens
+    /// repeating per head) to the statistics.
+    pub(crate) fn accumulate(&mut self, query_tokens: &[u32], probs: &[f32]) {
         let n = self.len();
-        if n == 0 {
+        if n == 0 || query_tokens.is_empty() {
             return;
         }
         self.attention_sum.resize(n, 0.0);
         self.attention_count.resize(n, 0);
-        for row in probs.chunks_exact(n) {
-            // Visible entries form a prefix; the softmax made them positive.
-            let visible = row.iter().rposition(|&p| p > 0.0).map_or(0, |i| i + 1);
+        for (r, row) in probs.chunks_exact(n).enumerate() {
+            let qt = query_tokens[r % query_tokens.len()];
+            let visible = self.tokens.partition_point(|&t| t <= qt);
             let sums = self.attention_sum[..visible].iter_mut();
             for ((sum, count), p) in sums.zip(&mut self.attention_count[..visible]).zip(row) {
                 *sum += p;
