@@ -81,7 +81,10 @@ pub const SMOLLM2_FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
 pub fn models_dir() -> PathBuf {
     std::env::var_os("HIERCOMP_MODELS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models"))
+        .unwrap_or_else(|| {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
+            dir.canonicalize().unwrap_or(dir)
+        })
 }
 
 /// Path of SmolLM2 in [`models_dir`].
