@@ -20,6 +20,7 @@
 //! roundtrip is verified. Times are the best of `--repeat` runs (default 3).
 
 use quant_prune::float::{FloatDtype, decode, encode};
+use quant_prune::gguf::{GgmlType, Gguf};
 use std::error::Error;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -206,79 +207,10 @@ fn try_main() -> Result<()> {
 
 /// The data of every F32 tensor of a GGUF v2/v3 file, concatenated in file order.
 fn gguf_f32_tensors(b: &[u8]) -> Result<Vec<u8>> {
-    struct Cur<'a>(&'a [u8], usize);
-    impl Cur<'_> {
-        fn take(&mut self, n: usize) -> Result<&[u8]> {
-            let s = self.0.get(self.1..self.1 + n).ok_or("GGUF truncated")?;
-            self.1 += n;
-            Ok(s)
-        }
-        fn u32(&mut self) -> Result<u32> {
-            Ok(u32::from_le_bytes(self.take(4)?.try_into()?))
-        }
-        fn u64(&mut self) -> Result<u64> {
-            Ok(u64::from_le_bytes(self.take(8)?.try_into()?))
-        }
-        fn string(&mut self) -> Result<String> {
-            let n = self.u64()? as usize;
-            Ok(String::from_utf8_lossy(self.take(n)?).into_owned())
-        }
-        fn skip_value(&mut self, ty: u32) -> Result<()> {
-            match ty {
-                0 | 1 | 7 => drop(self.take(1)?),
-                2 | 3 => drop(self.take(2)?),
-                4..=6 => drop(self.take(4)?),
-                10..=12 => drop(self.take(8)?),
-                8 => drop(self.string()?),
-                9 => {
-                    let inner = self.u32()?;
-                    let n = self.u64()?;
-                    for _ in 0..n {
-                        self.skip_value(inner)?;
-                    }
-                }
-                _ => return Err(format!("GGUF: unknown value type {ty}").into()),
-            }
-            Ok(())
-        }
-    }
-    let mut c = Cur(b, 0);
-    if c.take(4)? != b"GGUF" {
-        return Err("not a GGUF file".into());
-    }
-    let _version = c.u32()?;
-    let n_tensors = c.u64()?;
-    let n_kv = c.u64()?;
-    let mut alignment = 32u64;
-    for _ in 0..n_kv {
-        let key = c.string()?;
-        let ty = c.u32()?;
-        if key == "general.alignment" && ty == 4 {
-            alignment = c.u32()? as u64;
-        } else {
-            c.skip_value(ty)?;
-        }
-    }
-    let mut infos = Vec::new();
-    for _ in 0..n_tensors {
-        let _name = c.string()?;
-        let dims = c.u32()?;
-        let mut elems = 1u64;
-        for _ in 0..dims {
-            elems = elems.saturating_mul(c.u64()?);
-        }
-        let ty = c.u32()?;
-        let offset = c.u64()?;
-        infos.push((ty, offset, elems));
-    }
-    let start = (c.1 as u64).div_ceil(alignment) * alignment;
+    let gguf = Gguf::parse(b)?;
     let mut out = Vec::new();
-    for (ty, offset, elems) in infos {
-        if ty == 0 {
-            let from = (start + offset) as usize;
-            let len = (elems * 4) as usize;
-            out.extend_from_slice(b.get(from..from + len).ok_or("GGUF tensor out of bounds")?);
-        }
+    for t in gguf.tensors.iter().filter(|t| t.ggml_type == GgmlType::F32) {
+        out.extend_from_slice(gguf.tensor_bytes(t)?);
     }
     Ok(out)
 }

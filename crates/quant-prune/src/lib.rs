@@ -2,8 +2,9 @@
 //!
 //! Today this crate holds the lossless side: [`float`] codes arrays of `f32`, `f16` and
 //! `bf16` values (model weights) by splitting each value into an exponent symbol, which is
-//! Huffman-coded ([`huffman`]), and stored sign/mantissa byte planes. The quantizers,
-//! pruners and GGUF block formats of the architecture arrive with their issues.
+//! Huffman-coded ([`huffman`]), and stored sign/mantissa byte planes. [`gguf`] reads
+//! llama.cpp's GGUF files and dequantizes their block formats (F32, F16, BF16, Q4_0, Q4_1,
+//! Q8_0, Q4_K, Q6_K). The quantizers and pruners of the architecture arrive with their issues.
 //!
 //! ```
 //! use quant_prune::float::{FloatDtype, decode, encode};
@@ -19,6 +20,9 @@
 #![deny(missing_docs)]
 
 pub mod float;
+#[cfg(any(test, feature = "fuzz"))]
+pub mod fuzz;
+pub mod gguf;
 pub mod huffman;
 
 /// Errors of this crate.
@@ -34,6 +38,9 @@ pub enum Error {
     /// A dtype name this crate does not know.
     #[error("unknown dtype {0:?} (expected f32, f16, bf16 or bytes)")]
     UnknownDtype(String),
+    /// A GGUF/ggml tensor type this crate cannot size or dequantize (its ggml id).
+    #[error("unsupported ggml tensor type {0}")]
+    UnsupportedType(u32),
 }
 
 /// Result alias of this crate.
