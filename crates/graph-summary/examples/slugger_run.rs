@@ -1,4 +1,11 @@
-//! Summarizes every graph given on the command line and prints size and time.
+//! Summarizes every graph given on the command line (edge lists ending in `.txt`, else
+//! BVGraph basenames) and prints size, time and an exact-restore check. `T` and `SEED`
+//! in the environment set the iterations and the seed.
+//!
+//! ```text
+//! cargo run --release -p graph-summary --features webgraph --example slugger_run -- \
+//!     ../shared/data/graphs/protein.txt ../shared/data/graphs/cnr-2000/cnr-2000
+//! ```
 use graph_summary::{Graph, Slugger};
 use std::time::Instant;
 
@@ -26,39 +33,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .summarize_with(&g, &mut |_, _| {});
         let secs = start.elapsed().as_secs_f64();
         let ok = s.restore()? == g;
-        if std::env::var_os("ANALYZE").is_some() {
-            let total = s.parents().len();
-            let n = s.leaves() as usize;
-            let mut kids = vec![0usize; total];
-            for &p in s.parents() {
-                if p != u32::MAX {
-                    kids[p as usize] += 1;
-                }
-            }
-            let mut deg = vec![0usize; total];
-            for &(a, b) in s.p_plus().iter().chain(s.p_minus()) {
-                deg[a as usize] += 1;
-                if a != b {
-                    deg[b as usize] += 1;
-                }
-            }
-            let mut hist = std::collections::BTreeMap::new();
-            for x in n..total {
-                *hist
-                    .entry((kids[x].min(9), deg[x].min(9), s.parents()[x] == u32::MAX))
-                    .or_insert(0) += 1;
-            }
-            println!("(children, edges, root) -> count: {hist:?}");
-            let leaf_edges = s
-                .p_plus()
-                .iter()
-                .filter(|&&(a, b)| (a as usize) < n && (b as usize) < n)
-                .count();
-            println!(
-                "leaf-leaf p+ {leaf_edges}; leaves with parent {}",
-                (0..n).filter(|&x| s.parents()[x] != u32::MAX).count()
-            );
-        }
         println!(
             "{path}: n {} m {} p+ {} p- {} h {} rel {:.4} (pre-prune {:.4}) merges {} scored {} time {secs:.2}s exact {ok} bits/edge {:.2}",
             g.num_nodes(),
