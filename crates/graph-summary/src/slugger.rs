@@ -3,7 +3,9 @@
 //! ## Algorithm
 //! Every node starts as its own root supernode. For `t = 1..=T`:
 //! 1. **Candidate groups.** Each root gets a min-hash *shingle*: the smallest random hash
-//!    over its leaves and their neighbours. Roots with equal shingles form a group; groups
+//!    over its leaves' neighbourhoods — closed (the leaves included, as in the paper) in
+//!    odd iterations, open (neighbours only, which groups "twins" with the same neighbours
+//!    but no edge between them) in even ones. Roots with equal shingles form a group; groups
 //!    larger than [`Slugger::max_group`] are re-split with fresh hashes (up to
 //!    [`Slugger::max_split_steps`] times), then cut into chunks.
 //! 2. **Greedy merges.** In a group, pick a root `A` at random, find the `B` maximizing
@@ -551,11 +553,14 @@ impl<'g> State<'g> {
         });
     }
 
-    fn shingle(&self, x: u32, h: &[u64]) -> u64 {
+    /// Min-hash of the root's leaves' neighbourhoods: closed (leaves included) or open.
+    fn shingle(&self, x: u32, h: &[u64], closed: bool) -> u64 {
         let mut best = u64::MAX;
         let mut v = self.first_leaf[x as usize];
         while v != NONE {
-            best = best.min(h[v as usize]);
+            if closed {
+                best = best.min(h[v as usize]);
+            }
             for &w in self.g.neighbors(v) {
                 best = best.min(h[w as usize]);
             }
@@ -568,7 +573,7 @@ impl<'g> State<'g> {
     }
 
     /// Splits the roots into candidate groups (min-hash shingles, recursive re-splitting).
-    fn divide(&self, roots: &[u32], rng: &mut Rng, cfg: &Slugger) -> Vec<Vec<u32>> {
+    fn divide(&self, roots: &[u32], rng: &mut Rng, cfg: &Slugger, closed: bool) -> Vec<Vec<u32>> {
         let mut groups = Vec::new();
         let mut pending: Vec<Vec<u32>> = vec![roots.to_vec()];
         let mut h = vec![0u64; self.n];
@@ -587,8 +592,10 @@ impl<'g> State<'g> {
             }
             let mut next = Vec::new();
             for p in pending.drain(..) {
-                let mut keyed: Vec<(u64, u32)> =
-                    p.par_iter().map(|&x| (self.shingle(x, &h), x)).collect();
+                let mut keyed: Vec<(u64, u32)> = p
+                    .par_iter()
+                    .map(|&x| (self.shingle(x, &h, closed), x))
+                    .collect();
                 keyed.par_sort_unstable();
                 let mut i = 0;
                 while i < keyed.len() {
@@ -827,7 +834,7 @@ impl Slugger {
                     }
                 });
             }
-            let groups = st.divide(&roots, &mut rng, self);
+            let groups = st.divide(&roots, &mut rng, self, t % 2 == 1);
             let theta = if t < t_max {
                 1.0 / (1.0 + f64::from(t))
             } else {
