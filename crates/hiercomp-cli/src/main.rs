@@ -43,6 +43,14 @@ enum Command {
     /// Lossless graph summarization (SLUGGER): summarize, restore, verify, stats.
     #[command(subcommand)]
     Graph(graph::GraphCommand),
+    /// Language-model evaluation (`hiercomp lm ppl …`): runs the `hiercomp-lm` binary of
+    /// the unpublished `lm-eval` crate, found next to this one or on the PATH.
+    #[command(disable_help_flag = true)]
+    Lm {
+        /// Arguments for `hiercomp-lm` (e.g. `ppl --tokens 1024 --json`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
+    },
 }
 
 #[derive(Args)]
@@ -91,6 +99,7 @@ fn main() {
         Command::Decompress(a) => decompress(&a),
         Command::Tour => samples::tour(),
         Command::Graph(g) => graph::run(g),
+        Command::Lm { args } => run_lm(&args),
         Command::Methods => {
             methods();
             Ok(())
@@ -100,6 +109,30 @@ fn main() {
         eprintln!("hiercomp: error: {e}");
         std::process::exit(1);
     }
+}
+
+/// Runs `hiercomp-lm` (next to this executable, else on the PATH) with `args` and exits
+/// with its status.
+fn run_lm(args: &[std::ffi::OsString]) -> Result<(), BoxError> {
+    let name = format!("hiercomp-lm{}", std::env::consts::EXE_SUFFIX);
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join(&name)))
+        .filter(|p| p.is_file());
+    let program = beside.unwrap_or_else(|| PathBuf::from(&name));
+    let status = std::process::Command::new(&program)
+        .args(args)
+        .status()
+        .map_err(|e| {
+            format!(
+                "{}: {e} (build it with `cargo build --release -p lm-eval`)",
+                program.display()
+            )
+        })?;
+    if !status.success() {
+        std::process::exit(status.code().unwrap_or(1));
+    }
+    Ok(())
 }
 
 fn methods() {

@@ -407,3 +407,15 @@ fn graph_errors_are_one_line() {
         (Some(1), Some(1))
     );
 }
+
+#[test]
+fn lm_forwards_to_hiercomp_lm() {
+    let s = Scratch::new("lm");
+    let o = run(&["lm", "--help"], &s.0);
+    if o.status.success() {
+        assert!(String::from_utf8_lossy(&o.stdout).contains("ppl"));
+    } else {
+        assert_one_line_error(&o);
+        assert!(String::from_utf8_lossy(&o.stderr).contains("hiercomp-lm"));
+    }
+}
