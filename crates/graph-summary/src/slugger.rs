@@ -130,13 +130,11 @@ impl Rng {
 
 #[inline]
 fn combine(a0: u32, a1: u32, b0: u32, b1: u32) -> (u32, u32, u8) {
-    let s0 = a0 + b0;
-    let s1 = a1 + b1;
-    let m0 = s0.min(1 + s1);
-    let m1 = s1.min(1 + s0);
-    let bits = u8::from(1 + s1 < s0) | (u8::from(1 + s0 < s1) << 1);
-    (m0, m1, bits)
+    choose(a0 + b0, a1 + b1, NEVER, NEVER)
 }
+
+/// A split that is not available.
+const NEVER: u32 = u32::MAX / 4;
 
 /// Like [`combine`] with a second way to split the pair: `(y0, y1)` splitting the
 /// younger node, `(o0, o1)` the older one; bits 2/3 record when the older won.
@@ -451,17 +449,28 @@ impl<'g> State<'g> {
         m
     }
 
-    /// Costs `(c0, c1)` of the pair `(x, y)` (any order, `x != y`); `None` when no edge
-    /// joins them. Valid for pairs that were both roots when the younger was made.
-    fn vals(&self, x: u32, y: u32) -> Option<(u32, u32)> {
+    /// The memo of the pair `(x, y)` (any order, `x != y`); `None` when no edge joins
+    /// them. Valid for pairs that were both roots when the younger was made. Two leaves
+    /// have an implicit record: an edge gives `c0 = 1`, `c1 = 0`, a p-edge at `c = 0`.
+    fn memo(&self, x: u32, y: u32) -> Option<Rec> {
         let (x, y) = (x.max(y), x.min(y));
         if (x as usize) < self.n {
-            return self.g.has_edge(x, y).then_some((1, 0));
+            return self.g.has_edge(x, y).then_some(Rec {
+                partner: y,
+                c0: 1,
+                c1: 0,
+                bits: 0b01,
+            });
         }
         let rec = &self.rec[x as usize - self.n];
         rec.binary_search_by_key(&y, |r| r.partner)
             .ok()
-            .map(|i| (rec[i].c0, rec[i].c1))
+            .map(|i| rec[i])
+    }
+
+    /// Costs `(c0, c1)` of the pair `(x, y)`; see [`State::memo`].
+    fn vals(&self, x: u32, y: u32) -> Option<(u32, u32)> {
+        self.memo(x, y).map(|r| (r.c0, r.c1))
     }
 
     /// `(c0, c1, bits)` of the pair `(a ∪ b, y)` (`None` when no edge joins them),
@@ -498,7 +507,6 @@ impl<'g> State<'g> {
         depth: u32,
         out: &mut Vec<Rec>,
     ) -> (u32, u32, u8) {
-        const NEVER: u32 = u32::MAX / 4;
         if depth == 0 || (y as usize) < self.n || y < a || y < b {
             return choose(y0, y1, NEVER, NEVER);
         }
@@ -709,16 +717,9 @@ impl<'g> State<'g> {
         }
     }
 
-    /// Lookup of the memo for the pair `(x, y)`, `x > y`: `None` when the block is empty.
+    /// Choice bits of the pair `(x, y)`; see [`State::memo`].
     fn bits(&self, x: u32, y: u32) -> Option<u8> {
-        debug_assert!(x > y);
-        if (x as usize) < self.n {
-            return self.g.has_edge(x, y).then_some(0b01);
-        }
-        let rec = &self.rec[x as usize - self.n];
-        rec.binary_search_by_key(&y, |r| r.partner)
-            .ok()
-            .map(|i| rec[i].bits)
+        self.memo(x, y).map(|r| r.bits)
     }
 
     /// Reads the edges off the memo, following the choices from every pair of roots
