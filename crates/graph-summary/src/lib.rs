@@ -2,7 +2,7 @@
 //!
 //! - [`Graph`]: an undirected simple graph with dense `u32` ids, read from SNAP-style edge
 //!   lists ([`Graph::read_edge_list`]) or, with the `webgraph` feature, from WebGraph
-//!   BVGraph files (`Graph::read_webgraph`, feature `webgraph`), and written back as an edge list.
+//!   BVGraph files (`Graph::read_webgraph`), and written back as an edge list.
 //! - [`Summary`]: the *hierarchical graph summarization model* of SLUGGER (Lee, Ko, Shin,
 //!   ICDE 2022): supernodes form a forest (`H`, parent–child edges), and positive (`P+`) and
 //!   negative (`P−`) edges join any two supernodes, self-loops included. Leaves `u ≠ v` are

@@ -117,3 +117,15 @@ pub fn slugger_roundtrip(data: &[u8]) {
     let back = crate::methods::slugger::from_container(&hcz).expect("own container decodes");
     assert_eq!(back.restore().expect("restore"), g);
 }
+
+/// SNAP edge-list loading of arbitrary bytes: an error or a graph, never a panic; a
+/// graph written back as an edge list reads back as the same graph.
+pub fn edge_list_parse(data: &[u8]) {
+    if let Ok((g, _)) = graph_summary::Graph::read_edge_list(data) {
+        let mut out = Vec::new();
+        g.write_edge_list(&mut out)
+            .expect("writing to memory succeeds");
+        let (back, _) = graph_summary::Graph::read_edge_list(&out[..]).expect("own output parses");
+        assert_eq!(back, g);
+    }
+}
