@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! scripts/fetch-models.sh
-//! cargo run --release -p benches --bin float-peers -- [--models DIR] [--repeat N]
+//! cargo run --release -p benches --bin float-peers -- [--models DIR] [--repeat N] [--only TEXT]
 //! ```
 //!
 //! The data (from `HIERCOMP_MODELS` or `models/`):
@@ -17,7 +17,8 @@
 //! (`quant_prune::float`) and of the `float` method through a whole `.hcz` container
 //! (`hiercomp::compress` with the dtype given: checksums, small segments also tried with
 //! `cm -l 1`), and of zstd -3, zstd -19 and xz -9 in process (single-threaded). Every
-//! roundtrip is verified. Times are the best of `--repeat` runs (default 3).
+//! roundtrip is verified. Times are the best of `--repeat` runs (default 3). `--only TEXT`
+//! runs only the arrays whose title contains `TEXT`.
 
 use quant_prune::float::{FloatDtype, decode, encode};
 use quant_prune::gguf::{GgmlType, Gguf};
@@ -79,10 +80,12 @@ fn try_main() -> Result<()> {
     let mut dir =
         std::env::var_os("HIERCOMP_MODELS").map_or_else(|| PathBuf::from("models"), PathBuf::from);
     let mut repeat = 3;
+    let mut only: Option<String> = None;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--models" => dir = PathBuf::from(args.next().ok_or("--models needs a folder")?),
             "--repeat" => repeat = args.next().ok_or("--repeat needs a number")?.parse()?,
+            "--only" => only = Some(args.next().ok_or("--only needs a text")?),
             _ => return Err(format!("unknown argument {a}").into()),
         }
     }
@@ -136,6 +139,9 @@ fn try_main() -> Result<()> {
         ("SmolLM2-135M GGUF f32 tensors", gguf_f32, FloatDtype::F32),
     ];
     for (title, data, dtype) in &sets {
+        if only.as_ref().is_some_and(|o| !title.contains(o.as_str())) {
+            continue;
+        }
         let dtype = *dtype;
         let mut rows = Vec::new();
         for threads in [1, 2] {

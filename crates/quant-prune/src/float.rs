@@ -31,6 +31,7 @@
 //! by the stored planes.
 
 use crate::huffman::{HuffmanCode, STREAMS, TABLE_BYTES, decode_interleaved, encode_interleaved};
+use crate::rans::{self, MAX_USED, RansModel};
 use crate::{Error, Result};
 use rayon::prelude::*;
 
@@ -171,6 +172,72 @@ fn merge(dtype: FloatDtype, sym: &[u8], planes: &[&[u8]], out: &mut [u8]) {
     }
 }
 
+/// The rANS value of an `f32`'s high half `sign | exponent (8) | mantissa (7)`: the symbol
+/// is the exponent with the top 2 mantissa bits, the 6 raw bits are the sign and the next
+/// 5 mantissa bits.
+fn f32_rans_value(hi: u16) -> u16 {
+    (hi & 0x7fe0) << 1 | (hi >> 15) << 5 | (hi & 31)
+}
+
+/// Inverse of [`f32_rans_value`].
+fn f32_high_half(v: u16) -> u16 {
+    (v & 0x20) << 10 | (v >> 1) & 0x7fe0 | (v & 31)
+}
+
+/// Mode 2 for `f32` chunks, or `None` when more than [`rans::MAX_USED`] symbols occur or
+/// the mode would not beat `huffman_bits` (the size of the Huffman record, in bits).
+fn encode_chunk_f32_rans(values: &[u8], huffman_bits: u64) -> Option<Vec<u8>> {
+    let n = values.len() / 4;
+    let mut counts = vec![0u64; 1024];
+    let mut hi = Vec::with_capacity(n);
+    for v in values.chunks_exact(4) {
+        let h = f32_rans_value(u16::from_le_bytes([v[2], v[3]]));
+        counts[(h >> 6) as usize] += 1;
+        hi.push(h);
+    }
+    let model = RansModel::from_counts(&counts)?;
+    let estimate = model.cost_bits(&counts) + 22.0 * n as f64 + 8.0 * (3 * MAX_USED) as f64;
+    if estimate >= huffman_bits as f64 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(n * 3 + 1024);
+    out.push(2);
+    model.write_table(&mut out);
+    let at = out.len();
+    out.extend_from_slice(&[0; 4]);
+    rans::encode::<6>(&model, &hi, &mut out);
+    let len = (out.len() - at - 4) as u32;
+    out[at..at + 4].copy_from_slice(&len.to_le_bytes());
+    for v in values.chunks_exact(4) {
+        out.extend_from_slice(&v[..2]);
+    }
+    Some(out)
+}
+
+fn decode_chunk_f32_rans(body: &[u8], out: &mut [u8]) -> Result<()> {
+    let n = out.len() / 4;
+    let (model, used) = RansModel::read_table(body)?;
+    let len = body
+        .get(used..used + 4)
+        .ok_or(Error::Truncated("rANS stream length"))?;
+    let len = u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize;
+    let stream = body
+        .get(used + 4..)
+        .and_then(|b| b.get(..len))
+        .ok_or(Error::Truncated("rANS stream"))?;
+    let low = &body[used + 4 + len..];
+    if low.len() != 2 * n {
+        return Err(Error::Corrupt("f32 low mantissa plane of the wrong length"));
+    }
+    let mut hi = vec![0u16; n];
+    rans::decode::<6>(&model, stream, &mut hi)?;
+    for ((o, l), &h) in out.chunks_exact_mut(4).zip(low.chunks_exact(2)).zip(&hi) {
+        let h = f32_high_half(h).to_le_bytes();
+        o.copy_from_slice(&[l[0], l[1], h[0], h[1]]);
+    }
+    Ok(())
+}
+
 fn encode_chunk(dtype: FloatDtype, values: &[u8]) -> Vec<u8> {
     let n = values.len() / dtype.size();
     let mut sym = vec![0u8; n];
@@ -182,6 +249,12 @@ fn encode_chunk(dtype: FloatDtype, values: &[u8]) -> Vec<u8> {
     }
     let code = HuffmanCode::from_frequencies(&freq);
     let coded = (code.cost_bits(&freq).div_ceil(8)) as usize + TABLE_BYTES + 4 * STREAMS + STREAMS;
+    if dtype == FloatDtype::F32 {
+        let bits = 8 * (coded.min(n) + n * dtype.planes()) as u64;
+        if let Some(rec) = encode_chunk_f32_rans(values, bits) {
+            return rec;
+        }
+    }
     let mut out = Vec::with_capacity(1 + coded.min(n) + n * dtype.planes());
     if coded < n {
         out.push(0);
@@ -201,6 +274,12 @@ fn decode_chunk(dtype: FloatDtype, rec: &[u8], out: &mut [u8]) -> Result<()> {
     let n = out.len() / dtype.size();
     let planes_len = n * dtype.planes();
     let (&mode, body) = rec.split_first().ok_or(Error::Truncated("chunk mode"))?;
+    if mode == 2 {
+        if dtype != FloatDtype::F32 {
+            return Err(Error::Corrupt("rANS chunk mode outside f32"));
+        }
+        return decode_chunk_f32_rans(body, out);
+    }
     if body.len() < planes_len {
         return Err(Error::Truncated("chunk planes"));
     }

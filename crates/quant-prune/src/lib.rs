@@ -24,6 +24,7 @@ pub mod float;
 pub mod fuzz;
 pub mod gguf;
 pub mod huffman;
+pub mod rans;
 
 /// Errors of this crate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
