@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! scripts/fetch-models.sh
-//! cargo run --release -p benches --bin float-peers -- [--models DIR] [--repeat N] [--only TEXT]
+//! cargo run --release -p benches --bin float-peers -- [--models DIR] [--repeat N] [--only TEXT] [--fast]
 //! ```
 //!
 //! The data (from `HIERCOMP_MODELS` or `models/`):
@@ -18,7 +18,8 @@
 //! (`hiercomp::compress` with the dtype given: checksums, small segments also tried with
 //! `cm -l 1`), and of zstd -3, zstd -19 and xz -9 in process (single-threaded). Every
 //! roundtrip is verified. Times are the best of `--repeat` runs (default 3). `--only TEXT`
-//! runs only the arrays whose title contains `TEXT`.
+//! runs only the arrays whose title contains `TEXT`; `--fast` skips the slow peers (zstd -19,
+//! xz -9) while tuning.
 
 use quant_prune::float::{FloatDtype, decode, encode};
 use quant_prune::gguf::{GgmlType, Gguf};
@@ -81,10 +82,12 @@ fn try_main() -> Result<()> {
         std::env::var_os("HIERCOMP_MODELS").map_or_else(|| PathBuf::from("models"), PathBuf::from);
     let mut repeat = 3;
     let mut only: Option<String> = None;
+    let mut fast = false;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--models" => dir = PathBuf::from(args.next().ok_or("--models needs a folder")?),
             "--repeat" => repeat = args.next().ok_or("--repeat needs a number")?.parse()?,
+            "--fast" => fast = true,
             "--only" => only = Some(args.next().ok_or("--only needs a text")?),
             _ => return Err(format!("unknown argument {a}").into()),
         }
@@ -166,6 +169,9 @@ fn try_main() -> Result<()> {
             )?);
         }
         for level in [3, 19] {
+            if fast && level == 19 {
+                continue;
+            }
             rows.push(measure(
                 &format!("zstd -{level}"),
                 data,
@@ -174,23 +180,25 @@ fn try_main() -> Result<()> {
                 &|p| Ok(zstd::bulk::decompress(p, data.len())?),
             )?);
         }
-        rows.push(measure(
-            "xz -9",
-            data,
-            1,
-            &|d| {
-                let mut out = Vec::new();
-                let mut e = liblzma::read::XzEncoder::new(d, 9);
-                std::io::Read::read_to_end(&mut e, &mut out)?;
-                Ok(out)
-            },
-            &|p| {
-                let mut out = Vec::new();
-                let mut d = liblzma::read::XzDecoder::new(p);
-                std::io::Read::read_to_end(&mut d, &mut out)?;
-                Ok(out)
-            },
-        )?);
+        if !fast {
+            rows.push(measure(
+                "xz -9",
+                data,
+                1,
+                &|d| {
+                    let mut out = Vec::new();
+                    let mut e = liblzma::read::XzEncoder::new(d, 9);
+                    std::io::Read::read_to_end(&mut e, &mut out)?;
+                    Ok(out)
+                },
+                &|p| {
+                    let mut out = Vec::new();
+                    let mut d = liblzma::read::XzDecoder::new(p);
+                    std::io::Read::read_to_end(&mut d, &mut out)?;
+                    Ok(out)
+                },
+            )?);
+        }
         println!("== {title}: {} bytes ({dtype:?}) ==", data.len());
         println!(
             "{:<22} {:>12} {:>8} {:>11} {:>11}",

@@ -335,19 +335,142 @@ pub fn compress_stream<R: Read, W: Write>(
     Ok(stats)
 }
 
+/// Where the decoder takes bytes from: a reader (payloads copied into a reused buffer) or
+/// a slice in memory (payloads borrowed, no copy).
+trait Source {
+    /// Fills as much of `buf` as the input holds; returns the count.
+    fn read_some(&mut self, buf: &mut [u8]) -> Result<usize>;
+    /// The next `len` bytes, or fewer at the end of the input.
+    fn payload(&mut self, len: usize) -> Result<&[u8]>;
+}
+
+struct ReadSource<R> {
+    input: R,
+    buf: Vec<u8>,
+}
+
+impl<R: Read> Source for ReadSource<R> {
+    fn read_some(&mut self, buf: &mut [u8]) -> Result<usize> {
+        read_full(&mut self.input, buf)
+    }
+
+    fn payload(&mut self, len: usize) -> Result<&[u8]> {
+        // `len` is at most the block size (checked by the caller), so reserving it up front
+        // is bounded; reading stops at the real end of the input.
+        self.buf.clear();
+        self.buf.reserve(len);
+        (&mut self.input)
+            .take(len as u64)
+            .read_to_end(&mut self.buf)?;
+        Ok(&self.buf)
+    }
+}
+
+struct SliceSource<'a>(&'a [u8]);
+
+impl Source for SliceSource<'_> {
+    fn read_some(&mut self, buf: &mut [u8]) -> Result<usize> {
+        let n = buf.len().min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+
+    fn payload(&mut self, len: usize) -> Result<&[u8]> {
+        let (p, rest) = self.0.split_at(len.min(self.0.len()));
+        self.0 = rest;
+        Ok(p)
+    }
+}
+
+/// Where decoded blocks go: a writer (through a reused block buffer) or one vector in
+/// memory (blocks decoded in place).
+trait Sink {
+    /// Room for the next block's `len` raw bytes.
+    fn room(&mut self, len: usize) -> &mut [u8];
+    /// The block in `room` is verified: pass it on.
+    fn commit(&mut self) -> Result<()>;
+}
+
+struct WriteSink<W> {
+    output: W,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> Sink for WriteSink<W> {
+    fn room(&mut self, len: usize) -> &mut [u8] {
+        self.buf.resize(len, 0);
+        &mut self.buf
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        Ok(self.output.write_all(&self.buf)?)
+    }
+}
+
+/// Decodes into `out[..len]`; `out` may be pre-sized (zeroed) to the announced length, so
+/// that blocks land in place without growing it.
+struct VecSink<'a> {
+    out: &'a mut Vec<u8>,
+    /// Bytes committed.
+    len: usize,
+    /// Length of the block in `room`.
+    pending: usize,
+}
+
+impl Sink for VecSink<'_> {
+    fn room(&mut self, len: usize) -> &mut [u8] {
+        let end = self.len + len;
+        if self.out.len() < end {
+            self.out.resize(end, 0);
+        }
+        self.pending = len;
+        &mut self.out[self.len..end]
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        self.len += self.pending;
+        Ok(())
+    }
+}
+
 /// Decompresses a container from `input` into `output`, block by block.
 ///
 /// Every block is verified before its bytes are written, so `output` only ever receives
 /// checked data; on error it may hold the blocks before the bad one (write to a temporary
 /// file and rename on success to avoid partial files).
 pub fn decompress_stream<R: Read, W: Write>(
-    mut input: R,
-    mut output: W,
+    input: R,
+    output: W,
+    limits: &Limits,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Stats> {
+    let mut sink = WriteSink {
+        output,
+        buf: Vec::new(),
+    };
+    let stats = decode_container(
+        &mut ReadSource {
+            input,
+            buf: Vec::new(),
+        },
+        &mut sink,
+        limits,
+        progress,
+    )?;
+    sink.output.flush()?;
+    Ok(stats)
+}
+
+/// The block loop shared by the streaming and the in-memory decoders.
+fn decode_container(
+    input: &mut impl Source,
+    sink: &mut impl Sink,
     limits: &Limits,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Stats> {
     let mut hb = [0u8; HEADER_LEN];
-    let n = read_full(&mut input, &mut hb)?;
+    let n = input.read_some(&mut hb)?;
     let header = Header::parse(&hb[..n])?;
     let block_size = 1u64 << header.block_log;
     if let Some(l) = header.original_len {
@@ -366,12 +489,9 @@ pub fn decompress_stream<R: Read, W: Write>(
         ..Stats::default()
     };
     let mut total_crc = 0u32;
-    // Reused across blocks: no fresh (page-faulting) allocations per block.
-    let mut payload: Vec<u8> = Vec::new();
-    let mut decoded: Vec<u8> = Vec::new();
     loop {
         let mut bh = [0u8; BLOCK_HEADER_LEN];
-        if read_full(&mut input, &mut bh)? < BLOCK_HEADER_LEN {
+        if input.read_some(&mut bh)? < BLOCK_HEADER_LEN {
             return Err(Error::Truncated {
                 what: "block header",
             });
@@ -411,17 +531,13 @@ pub fn decompress_stream<R: Read, W: Write>(
                 "empty data block or non-empty end block".into(),
             ));
         }
-        // The payload length is at most the block size (checked above), so reserving it
-        // up front is bounded; reading stops at the real end of the input.
-        payload.clear();
-        payload.reserve(payload_len as usize);
-        (&mut input).take(payload_len).read_to_end(&mut payload)?;
+        let payload = input.payload(payload_len as usize)?;
         if (payload.len() as u64) < payload_len {
             return Err(Error::Truncated {
                 what: "block payload",
             });
         }
-        if crc32c::crc32c_append(crc32c::crc32c(&bh[..16]), &payload) != block_crc {
+        if crc32c::crc32c_append(crc32c::crc32c(&bh[..16]), payload) != block_crc {
             return Err(Error::BlockChecksum {
                 block: stats.blocks,
             });
@@ -445,8 +561,9 @@ pub fn decompress_stream<R: Read, W: Write>(
                 actual: stats.raw_bytes + raw_len,
             });
         }
-        let raw: &[u8] = if kind == KIND_STORED {
-            &payload
+        let raw = sink.room(raw_len as usize);
+        if kind == KIND_STORED {
+            raw.copy_from_slice(payload);
         } else {
             let mem = header.method.memory(header.level, raw_len as usize)?;
             if mem > limits.max_memory {
@@ -457,22 +574,19 @@ pub fn decompress_stream<R: Read, W: Write>(
                 });
             }
             let done = stats.raw_bytes;
-            header.method.decode_block_into(
-                &payload,
-                raw_len as usize,
-                header.level,
-                &mut decoded,
-                &mut |k| progress(done + k as u64),
-            )?;
-            &decoded
-        };
+            header
+                .method
+                .decode_block_into(payload, header.level, raw, &mut |k| {
+                    progress(done + k as u64)
+                })?;
+        }
         if crc32c::crc32c(raw) != raw_crc {
             return Err(Error::ContentChecksum {
                 block: stats.blocks,
             });
         }
         total_crc = crc32c::crc32c_combine(total_crc, raw_crc, raw.len());
-        output.write_all(raw)?;
+        sink.commit()?;
         stats.raw_bytes += raw_len;
         stats.blocks += 1;
     }
@@ -485,10 +599,9 @@ pub fn decompress_stream<R: Read, W: Write>(
         }
     }
     let mut extra = [0u8; 1];
-    if read_full(&mut input, &mut extra)? != 0 {
+    if input.read_some(&mut extra)? != 0 {
         return Err(Error::TrailingData);
     }
-    output.flush()?;
     Ok(stats)
 }
 
@@ -505,16 +618,26 @@ pub fn decompress(container: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// Decompresses a whole container held in memory under `limits`.
+///
+/// Payloads are read in place and blocks decoded straight into the result.
 pub fn decompress_with_limits(container: &[u8], limits: &Limits) -> Result<Vec<u8>> {
-    // Reserve what the header announces, but never more than the caller allows or than
-    // 64 times the container (a generous bound for real data; more grows as it arrives).
+    // Pre-size to what the header announces (zeroed pages cost nothing until written), but
+    // never more than the caller allows or than 64 times the container (a generous bound
+    // for real data; more grows as it arrives).
     let announced = Header::parse(container)
         .ok()
         .and_then(|h| h.original_len)
         .unwrap_or(0)
         .min(limits.max_output)
         .min(container.len() as u64 * 64);
-    let mut out = Vec::with_capacity(announced as usize);
-    decompress_stream(container, &mut out, limits, &mut |_| {})?;
+    let mut out = vec![0u8; announced as usize];
+    let mut sink = VecSink {
+        out: &mut out,
+        len: 0,
+        pending: 0,
+    };
+    decode_container(&mut SliceSource(container), &mut sink, limits, &mut |_| {})?;
+    let len = sink.len;
+    out.truncate(len);
     Ok(out)
 }

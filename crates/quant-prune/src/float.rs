@@ -185,19 +185,26 @@ fn f32_high_half(v: u16) -> u16 {
 }
 
 /// Mode 2 for `f32` chunks, or `None` when more than [`rans::MAX_USED`] symbols occur or
-/// the mode would not beat `huffman_bits` (the size of the Huffman record, in bits).
-fn encode_chunk_f32_rans(values: &[u8], huffman_bits: u64) -> Option<Vec<u8>> {
+/// the Huffman-coded exponent (mode 0) would not be larger.
+fn encode_chunk_f32_rans(values: &[u8]) -> Option<Vec<u8>> {
     let n = values.len() / 4;
     let mut counts = vec![0u64; 1024];
-    let mut hi = Vec::with_capacity(n);
-    for v in values.chunks_exact(4) {
-        let h = f32_rans_value(u16::from_le_bytes([v[2], v[3]]));
+    let hi: Vec<u16> = values
+        .chunks_exact(4)
+        .map(|v| f32_rans_value(u16::from_le_bytes([v[2], v[3]])))
+        .collect();
+    for &h in &hi {
         counts[(h >> 6) as usize] += 1;
-        hi.push(h);
     }
     let model = RansModel::from_counts(&counts)?;
+    // Mode 0 codes the exponent (symbol >> 2) with Huffman and stores 24 bits.
+    let mut exp = [0u64; 256];
+    for (s, &c) in counts.iter().enumerate() {
+        exp[s >> 2] += c;
+    }
+    let huffman = HuffmanCode::from_frequencies(&exp).cost_bits(&exp) as f64 + 24.0 * n as f64;
     let estimate = model.cost_bits(&counts) + 22.0 * n as f64 + 8.0 * (3 * MAX_USED) as f64;
-    if estimate >= huffman_bits as f64 {
+    if estimate >= huffman {
         return None;
     }
     let mut out = Vec::with_capacity(n * 3 + 1024);
@@ -208,8 +215,10 @@ fn encode_chunk_f32_rans(values: &[u8], huffman_bits: u64) -> Option<Vec<u8>> {
     rans::encode::<6>(&model, &hi, &mut out);
     let len = (out.len() - at - 4) as u32;
     out[at..at + 4].copy_from_slice(&len.to_le_bytes());
-    for v in values.chunks_exact(4) {
-        out.extend_from_slice(&v[..2]);
+    let start = out.len();
+    out.resize(start + 2 * n, 0);
+    for (o, v) in out[start..].chunks_exact_mut(2).zip(values.chunks_exact(4)) {
+        o.copy_from_slice(&v[..2]);
     }
     Some(out)
 }
@@ -239,6 +248,11 @@ fn decode_chunk_f32_rans(body: &[u8], out: &mut [u8]) -> Result<()> {
 }
 
 fn encode_chunk(dtype: FloatDtype, values: &[u8]) -> Vec<u8> {
+    if dtype == FloatDtype::F32 {
+        if let Some(rec) = encode_chunk_f32_rans(values) {
+            return rec;
+        }
+    }
     let n = values.len() / dtype.size();
     let mut sym = vec![0u8; n];
     let mut planes = vec![vec![0u8; n]; dtype.planes()];
@@ -249,12 +263,6 @@ fn encode_chunk(dtype: FloatDtype, values: &[u8]) -> Vec<u8> {
     }
     let code = HuffmanCode::from_frequencies(&freq);
     let coded = (code.cost_bits(&freq).div_ceil(8)) as usize + TABLE_BYTES + 4 * STREAMS + STREAMS;
-    if dtype == FloatDtype::F32 {
-        let bits = 8 * (coded.min(n) + n * dtype.planes()) as u64;
-        if let Some(rec) = encode_chunk_f32_rans(values, bits) {
-            return rec;
-        }
-    }
     let mut out = Vec::with_capacity(1 + coded.min(n) + n * dtype.planes());
     if coded < n {
         out.push(0);

@@ -254,7 +254,11 @@ pub fn encode<const RAW: u32>(model: &RansModel, values: &[u16], out: &mut Vec<u
 /// in `16 − RAW` bits.
 pub fn decode<const RAW: u32>(model: &RansModel, stream: &[u8], out: &mut [u16]) -> Result<()> {
     const { assert!(RAW <= 12, "at most 12 raw bits per step") };
-    if model.syms.last().is_some_and(|&s| s as u32 > max_symbol(RAW)) {
+    if model
+        .syms
+        .last()
+        .is_some_and(|&s| s as u32 > max_symbol(RAW))
+    {
         return Err(Error::Corrupt("rANS symbol too wide for its raw bits"));
     }
     let scale = PROB_BITS + RAW;

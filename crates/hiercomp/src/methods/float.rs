@@ -164,18 +164,19 @@ pub fn decode_block(
     raw_len: usize,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    decode_block_into(payload, raw_len, &mut out, progress)?;
+    let mut out = vec![0u8; raw_len];
+    decode_block_into(payload, &mut out, progress)?;
     Ok(out)
 }
 
-/// Decodes one block into `out` (replacing its contents, reusing its allocation).
+/// Decodes one block from exactly `payload` into `out`, whose length is the block's raw
+/// length.
 pub fn decode_block_into(
     payload: &[u8],
-    raw_len: usize,
-    out: &mut Vec<u8>,
+    out: &mut [u8],
     progress: &mut dyn FnMut(usize),
 ) -> Result<()> {
+    let raw_len = out.len();
     let corrupt = |m: &str| Error::Corrupt(format!("float block: {m}"));
     let n = u32::from_le_bytes(
         payload
@@ -204,10 +205,6 @@ pub fn decode_block_into(
     if sum != raw_len {
         return Err(corrupt("segment lengths do not add up to the block length"));
     }
-    // `raw_len` is bounded by the container's block size (16 MiB at most), and the segment
-    // lengths were checked to add up to it.
-    out.clear();
-    out.resize(raw_len, 0);
     let mut at = 4 + 9 * n;
     let mut done = 0;
     for (codec, len, plen) in segs {

@@ -164,37 +164,38 @@ impl Method {
         level: u8,
         progress: &mut dyn FnMut(usize),
     ) -> Result<Vec<u8>> {
-        let mut out = Vec::new();
-        self.decode_block_into(payload, raw_len, level, &mut out, progress)?;
+        let mut out = vec![0u8; raw_len];
+        self.decode_block_into(payload, level, &mut out, progress)?;
         Ok(out)
     }
 
-    /// Decodes one block into `out` (replacing its contents, reusing its allocation).
+    /// Decodes one block from exactly `payload` into `out`, whose length is the block's
+    /// raw length.
     pub fn decode_block_into(
         self,
         payload: &[u8],
-        raw_len: usize,
         level: u8,
-        out: &mut Vec<u8>,
+        out: &mut [u8],
         progress: &mut dyn FnMut(usize),
     ) -> Result<()> {
+        let raw_len = out.len();
         match self {
             Method::Slugger if level == 0 => {
                 return Err(Error::Corrupt(
                     "a level-0 slugger container holds stored blocks only".into(),
                 ));
             }
-            Method::Slugger => *out = cm::decode_block(payload, raw_len, level, progress)?,
+            Method::Slugger | Method::Cm => {
+                out.copy_from_slice(&cm::decode_block(payload, raw_len, level, progress)?)
+            }
             Method::Store => {
                 if payload.len() != raw_len {
                     return Err(Error::Corrupt("stored block length mismatch".into()));
                 }
-                out.clear();
-                out.extend_from_slice(payload);
+                out.copy_from_slice(payload);
                 progress(raw_len);
             }
-            Method::Cm => *out = cm::decode_block(payload, raw_len, level, progress)?,
-            Method::Float => float::decode_block_into(payload, raw_len, out, progress)?,
+            Method::Float => float::decode_block_into(payload, out, progress)?,
         }
         Ok(())
     }
