@@ -12,6 +12,13 @@
 //! | `f32` | the 8 exponent bits | sign + top 7 mantissa bits; the two low mantissa bytes |
 //! | bytes | the byte itself | — |
 //!
+//! `f32` chunks go one step further when it pays (it does on trained weights): the top
+//! two mantissa bits are not uniform within a binade (a bell-shaped density falls across
+//! it), so the exponent *and* those two bits form a 10-bit symbol coded with a static
+//! [`rans`] table, the sign and the next five mantissa bits ride in the same rANS step as
+//! raw bits, and only the two low mantissa bytes are stored. On all-MiniLM-L6-v2 this takes
+//! f32 from 83.26% to 82.96% of the original size at about the same speed.
+//!
 //! Splitting permutes bits, so NaN payloads, ±0, infinities and subnormals come back
 //! exactly. Arrays are cut into chunks of [`CHUNK_VALUES`] values, each with its own code,
 //! decodable on its own; chunks are coded and decoded in parallel with rayon (the output
@@ -26,9 +33,14 @@
 //! | chunk records | … |
 //! | trailing bytes (length not a multiple of the value size), raw | 0‥3 |
 //!
-//! A chunk record is a mode byte — 0: Huffman (then the 128-byte code table and four
-//! interleaved bit streams, see [`encode_interleaved`]), 1: symbols stored raw — followed
-//! by the stored planes.
+//! A chunk record is a mode byte, then:
+//! - 0: Huffman — the 128-byte code table, four interleaved bit streams (see
+//!   [`encode_interleaved`]), then the stored planes;
+//! - 1: symbols stored raw, then the stored planes;
+//! - 2 (`f32` only): rANS — the table ([`RansModel::write_table`]), the stream's length
+//!   (u32 LE), the stream ([`rans::encode`] with 6 raw bits; value = exponent and top two
+//!   mantissa bits, then sign and the next five mantissa bits), then the two low bytes of
+//!   every value (bytes 0 and 1, interleaved as in the input).
 
 use crate::huffman::{HuffmanCode, STREAMS, TABLE_BYTES, decode_interleaved, encode_interleaved};
 use crate::rans::{self, MAX_USED, RansModel};

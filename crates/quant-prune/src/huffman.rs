@@ -4,6 +4,11 @@
 //! in a single lookup. Bits are written least-significant first into 64-bit words, and the
 //! decoder refills its 64-bit buffer eight bytes at a time, decoding four symbols per
 //! refill. A table is described by its 256 code lengths (4 bits each, 128 bytes).
+//!
+//! [`decode_interleaved`] follows four streams at once and looks up *pairs*: a second
+//! table ([`HuffmanCode::pair_table`]) gives, per 12-bit window, every whole code that
+//! starts it (one or two), so skewed data such as exponents (codes of 2–4 bits) decodes
+//! about two symbols per lookup.
 
 use crate::{Error, Result};
 
@@ -147,6 +152,30 @@ impl HuffmanCode {
             for k in 0..1usize << (MAX_BITS - l) {
                 t[c | (k << l)] = s as u16 | ((l as u16) << 8);
             }
+        }
+        t
+    }
+
+    /// The two-symbol decoding table: for every `MAX_BITS`-bit window, the symbols that
+    /// start it — `first | second << 8 | count << 16 | bits << 24`, where `count` is 2 when
+    /// a second whole code fits in the window, 1 when only the first does and 0 (with
+    /// `bits` 0) when no code starts the window.
+    pub fn pair_table(&self) -> Box<[u32; 1 << MAX_BITS]> {
+        let single = self.decode_table();
+        let mut t = Box::new([0u32; 1 << MAX_BITS]);
+        for (w, e) in t.iter_mut().enumerate() {
+            let a = single[w];
+            let la = (a >> 8) as u32;
+            if la == 0 {
+                continue;
+            }
+            let b = single[w >> la];
+            let lb = (b >> 8) as u32;
+            *e = if lb != 0 && la + lb <= MAX_BITS {
+                (a & 0xff) as u32 | ((b & 0xff) as u32) << 8 | 2 << 16 | (la + lb) << 24
+            } else {
+                (a & 0xff) as u32 | 1 << 16 | la << 24
+            };
         }
         t
     }
@@ -362,12 +391,6 @@ mod tests {
 /// Number of interleaved streams of [`encode_interleaved`].
 pub const STREAMS: usize = 4;
 
-/// The length of stream `s` when `n` symbols are split into [`STREAMS`] contiguous parts.
-fn stream_len(n: usize, s: usize) -> usize {
-    let q = n.div_ceil(STREAMS);
-    n.saturating_sub(s * q).min(q)
-}
-
 /// Codes `symbols` as [`STREAMS`] independent bit streams over contiguous quarters, so that
 /// the decoder can follow four dependency chains at once: `STREAMS` × u32 LE stream lengths,
 /// then the streams.
@@ -422,6 +445,19 @@ impl Cursor<'_> {
         (e as u8, l)
     }
 
+    /// Decodes one or two symbols into `out[0..2]`; returns how many (0 = invalid code).
+    /// `out[1]` may be overwritten even when one symbol is decoded.
+    #[inline(always)]
+    fn decode_pair(&mut self, table: &[u32; 1 << MAX_BITS], out: &mut [u8]) -> usize {
+        let e = table[(self.buf & ((1 << MAX_BITS) - 1)) as usize];
+        let l = e >> 24;
+        self.buf >>= l;
+        self.n -= l;
+        out[0] = e as u8;
+        out[1] = (e >> 8) as u8;
+        ((e >> 16) & 3) as usize
+    }
+
     fn finish(&self) -> Result<()> {
         let consumed = self.pos as u64 * 8 - self.n as u64;
         if consumed > self.bits.len() as u64 * 8 {
@@ -466,39 +502,46 @@ pub fn decode_interleaved(code: &HuffmanCode, data: &[u8], out: &mut [u8]) -> Re
         .into_boxed_slice()
         .try_into()
         .expect("table of 2^MAX_BITS entries");
+    let pairs = code.pair_table();
     let n = out.len();
     let q = n.div_ceil(STREAMS);
-    let common = stream_len(n, STREAMS - 1); // every stream has at least this many
     let [c0, c1, c2, c3] = &mut cursors[..] else {
         unreachable!("four streams")
     };
     let (o0, rest) = out.split_at_mut(q.min(n));
     let (o1, rest) = rest.split_at_mut(q.min(rest.len()));
     let (o2, o3) = rest.split_at_mut(q.min(rest.len()));
-    let mut bad = 0u32;
-    let groups = common / 4;
-    for g in 0..groups {
+    // Fast rounds: per stream one refill (≥ 56 bits) and four pair lookups (≤ 48 bits, ≤ 8
+    // symbols), while every stream has room for 8 more symbols.
+    let mut k = [0usize; STREAMS];
+    let room = [o0.len(), o1.len(), o2.len(), o3.len()];
+    while (0..STREAMS).all(|i| k[i] + 8 <= room[i]) {
         c0.refill();
         c1.refill();
         c2.refill();
         c3.refill();
-        for k in 4 * g..4 * g + 4 {
-            let (s, l) = c0.decode(&table);
-            o0[k] = s;
-            bad |= (l == 0) as u32;
-            let (s, l) = c1.decode(&table);
-            o1[k] = s;
-            bad |= (l == 0) as u32;
-            let (s, l) = c2.decode(&table);
-            o2[k] = s;
-            bad |= (l == 0) as u32;
-            let (s, l) = c3.decode(&table);
-            o3[k] = s;
-            bad |= (l == 0) as u32;
+        let mut stuck = false;
+        for _ in 0..4 {
+            let d = c0.decode_pair(&pairs, &mut o0[k[0]..k[0] + 2]);
+            k[0] += d;
+            stuck |= d == 0;
+            let d = c1.decode_pair(&pairs, &mut o1[k[1]..k[1] + 2]);
+            k[1] += d;
+            stuck |= d == 0;
+            let d = c2.decode_pair(&pairs, &mut o2[k[2]..k[2] + 2]);
+            k[2] += d;
+            stuck |= d == 0;
+            let d = c3.decode_pair(&pairs, &mut o3[k[3]..k[3] + 2]);
+            k[3] += d;
+            stuck |= d == 0;
+        }
+        if stuck {
+            return Err(Error::Corrupt("invalid Huffman code in the bit stream"));
         }
     }
-    for (c, o) in [(c0, o0), (c1, o1), (c2, o2), (c3, o3)] {
-        for slot in o.iter_mut().skip(4 * groups) {
+    let mut bad = 0u32;
+    for ((c, o), k) in [(c0, o0), (c1, o1), (c2, o2), (c3, o3)].into_iter().zip(k) {
+        for slot in o.iter_mut().skip(k) {
             c.refill();
             let (s, l) = c.decode(&table);
             *slot = s;

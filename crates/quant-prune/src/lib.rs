@@ -2,7 +2,8 @@
 //!
 //! Today this crate holds the lossless side: [`float`] codes arrays of `f32`, `f16` and
 //! `bf16` values (model weights) by splitting each value into an exponent symbol, which is
-//! Huffman-coded ([`huffman`]), and stored sign/mantissa byte planes. [`gguf`] reads
+//! Huffman-coded ([`huffman`]) — for `f32`, the exponent with two mantissa bits coded with
+//! static rANS ([`rans`]) — and stored sign/mantissa byte planes. [`gguf`] reads
 //! llama.cpp's GGUF files and dequantizes their block formats (F32, F16, BF16, Q4_0, Q4_1,
 //! Q8_0, Q4_K, Q6_K). The quantizers and pruners of the architecture arrive with their issues.
 //!
