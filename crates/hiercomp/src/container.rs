@@ -41,6 +41,7 @@
 use crate::methods::{Method, float};
 use crate::{Error, Result};
 use quant_prune::float::FloatDtype;
+use rayon::prelude::*;
 use std::io::{Read, Write};
 
 /// The four magic bytes that start every container.
@@ -240,13 +241,30 @@ fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> Result<usize> {
     Ok(n)
 }
 
+/// CRC32C of `data` continuing `crc`; large inputs are checksummed in 1 MiB pieces in
+/// parallel (rayon) and the pieces combined, so checksums do not serialize multi-threaded
+/// coding.
+fn crc_append(crc: u32, data: &[u8]) -> u32 {
+    const PIECE: usize = 1 << 20;
+    if data.len() < 2 * PIECE {
+        return crc32c::crc32c_append(crc, data);
+    }
+    let parts: Vec<(u32, usize)> = data
+        .par_chunks(PIECE)
+        .map(|p| (crc32c::crc32c(p), p.len()))
+        .collect();
+    parts
+        .into_iter()
+        .fold(crc, |acc, (c, len)| crc32c::crc32c_combine(acc, c, len))
+}
+
 fn block_header(kind: u8, raw_len: u32, payload: &[u8], raw_crc: u32) -> [u8; BLOCK_HEADER_LEN] {
     let mut h = [0u8; BLOCK_HEADER_LEN];
     h[0] = kind;
     h[4..8].copy_from_slice(&raw_len.to_le_bytes());
     h[8..12].copy_from_slice(&(payload.len() as u32).to_le_bytes());
     h[12..16].copy_from_slice(&raw_crc.to_le_bytes());
-    let crc = crc32c::crc32c_append(crc32c::crc32c(&h[..16]), payload);
+    let crc = crc_append(crc32c::crc32c(&h[..16]), payload);
     h[16..20].copy_from_slice(&crc.to_le_bytes());
     h
 }
@@ -301,7 +319,7 @@ pub fn compress_stream<R: Read, W: Write>(
             opts.method
                 .encode_block(raw, opts.level, &mut |k| progress(done + k as u64))?
         };
-        let raw_crc = crc32c::crc32c(raw);
+        let raw_crc = crc_append(0, raw);
         total_crc = crc32c::crc32c_combine(total_crc, raw_crc, raw.len());
         let (kind, payload) = if coded.len() < raw.len() && opts.method != Method::Store {
             (KIND_CODED, &coded[..])
@@ -537,7 +555,7 @@ fn decode_container(
                 what: "block payload",
             });
         }
-        if crc32c::crc32c_append(crc32c::crc32c(&bh[..16]), payload) != block_crc {
+        if crc_append(crc32c::crc32c(&bh[..16]), payload) != block_crc {
             return Err(Error::BlockChecksum {
                 block: stats.blocks,
             });
@@ -580,7 +598,7 @@ fn decode_container(
                     progress(done + k as u64)
                 })?;
         }
-        if crc32c::crc32c(raw) != raw_crc {
+        if crc_append(0, raw) != raw_crc {
             return Err(Error::ContentChecksum {
                 block: stats.blocks,
             });
@@ -640,4 +658,22 @@ pub fn decompress_with_limits(container: &[u8], limits: &Limits) -> Result<Vec<u
     let len = sink.len;
     out.truncate(len);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn parallel_crc_equals_the_serial_one() {
+        let data: Vec<u8> = (0..5_000_000u32)
+            .map(|i| (i * 2_654_435_761) as u8)
+            .collect();
+        for len in [0, 1, (2 << 20) - 1, 2 << 20, (3 << 20) + 17, data.len()] {
+            let d = &data[..len];
+            assert_eq!(super::crc_append(0, d), crc32c::crc32c(d), "{len}");
+            assert_eq!(
+                super::crc_append(0x1234_5678, d),
+                crc32c::crc32c_append(0x1234_5678, d)
+            );
+        }
+    }
 }
