@@ -1,12 +1,12 @@
 //! `hiercomp graph …`: lossless graph summarization.
 
-use crate::{BoxError, TempOutput};
+use crate::{BoxError, write_atomically};
 use clap::{Args, Subcommand};
 use hiercomp::graph_summary::{Graph, LoadStats, Slugger, Summary};
 use hiercomp::methods::slugger;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::fs;
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -221,19 +221,6 @@ fn restore(a: &RestoreArgs) -> Result<(), BoxError> {
     check_output(&a.output, a.force)?;
     let g = read_summary(&a.summary)?.restore()?;
     write_atomically(&a.output, |w| Ok(g.write_edge_list(w)?))
-}
-
-/// Writes `path` through a temporary file renamed on success (no partial output).
-fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<fs::File>) -> Result<(), BoxError>,
-) -> Result<(), BoxError> {
-    let (tmp, file) = TempOutput::create(path)?;
-    let mut w = BufWriter::with_capacity(1 << 20, file);
-    write(&mut w)?;
-    let file = w.into_inner().map_err(|e| e.into_error())?;
-    file.sync_all()?;
-    tmp.commit()
 }
 
 fn verify(a: &VerifyArgs) -> Result<(), BoxError> {

@@ -268,6 +268,21 @@ fn progress_bar(len: Option<u64>) -> Option<ProgressBar> {
 }
 
 /// Runs `work` from the plan's input to its output (a temporary file committed on success).
+/// Writes `path` through a temporary file next to it (buffered, synced, then renamed onto
+/// it): on any error `path` is left as it was.
+pub(crate) fn write_atomically<T>(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<File>) -> Result<T, BoxError>,
+) -> Result<T, BoxError> {
+    let (tmp, file) = TempOutput::create(path)?;
+    let mut w = BufWriter::with_capacity(1 << 20, file);
+    let out = write(&mut w)?;
+    let file = w.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()?;
+    tmp.commit()?;
+    Ok(out)
+}
+
 fn run(
     p: &Plan,
     work: impl FnOnce(&mut dyn Read, &mut dyn Write) -> Result<hiercomp::Stats, hiercomp::Error>,
@@ -280,15 +295,7 @@ fn run(
         None => Box::new(io::stdin().lock()),
     };
     match &p.output {
-        Some(target) => {
-            let (tmp, file) = TempOutput::create(target)?;
-            let mut w = BufWriter::with_capacity(1 << 20, file);
-            let stats = work(&mut input, &mut w)?;
-            let file = w.into_inner().map_err(|e| e.into_error())?;
-            file.sync_all()?;
-            tmp.commit()?;
-            Ok(stats)
-        }
+        Some(target) => write_atomically(target, |w| Ok(work(&mut input, w)?)),
         None => {
             let stdout = io::stdout();
             let mut w = BufWriter::new(stdout.lock());

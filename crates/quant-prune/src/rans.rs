@@ -277,10 +277,16 @@ pub fn decode<const RAW: u32>(model: &RansModel, stream: &[u8], out: &mut [u16])
     if body.len() % 4 != 0 {
         return Err(Error::Corrupt("rANS stream of a partial word"));
     }
-    let words: Vec<u32> = body
-        .chunks_exact(4)
-        .map(|w| u32::from_le_bytes(w.try_into().expect("4 bytes")))
-        .collect();
+    // The words, then a zero sentinel: a read past the end (a truncated stream) stays on it
+    // without a branch, and is reported after the loop.
+    let mut words: Vec<u32> = Vec::with_capacity(body.len() / 4 + 1);
+    words.extend(
+        body.chunks_exact(4)
+            .map(|w| u32::from_le_bytes(w.try_into().expect("4 bytes"))),
+    );
+    let real_words = words.len();
+    words.push(0);
+    let last = real_words;
     // Symbol bits of each used symbol, by index.
     let mut sym = [0u16; MAX_USED];
     for (d, &s) in sym.iter_mut().zip(&model.syms) {
@@ -296,7 +302,7 @@ pub fn decode<const RAW: u32>(model: &RansModel, stream: &[u8], out: &mut [u16])
         let off = ((e >> 12) & 0xfff) as u64;
         let y = f * (*lane >> scale) + off;
         let refill = y < LOW;
-        let w = words.get(*pos).copied().unwrap_or(0) as u64;
+        let w = words[(*pos).min(last)] as u64;
         *lane = if refill { (y << 32) | w } else { y };
         *pos += refill as usize;
         sym[(e >> 24) as usize] | (slot & raw_mask) as u16
@@ -312,10 +318,10 @@ pub fn decode<const RAW: u32>(model: &RansModel, stream: &[u8], out: &mut [u16])
     for (o, lane) in quads.into_remainder().iter_mut().zip(&mut x) {
         *o = step(lane, &mut pos);
     }
-    if pos > words.len() {
+    if pos > real_words {
         return Err(Error::Truncated("rANS stream"));
     }
-    if pos < words.len() {
+    if pos < real_words {
         return Err(Error::Corrupt("trailing words after the rANS stream"));
     }
     if x.iter().any(|&s| s != LOW) {
