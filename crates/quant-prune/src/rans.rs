@@ -309,11 +309,9 @@ pub fn decode<const RAW: u32>(model: &RansModel, stream: &[u8], out: &mut [u16])
     };
     let mut quads = out.chunks_exact_mut(LANES);
     for o in &mut quads {
-        let [x0, x1, x2, x3] = &mut x;
-        o[0] = step(x0, &mut pos);
-        o[1] = step(x1, &mut pos);
-        o[2] = step(x2, &mut pos);
-        o[3] = step(x3, &mut pos);
+        for (o, lane) in o.iter_mut().zip(&mut x) {
+            *o = step(lane, &mut pos);
+        }
     }
     for (o, lane) in quads.into_remainder().iter_mut().zip(&mut x) {
         *o = step(lane, &mut pos);
