@@ -183,6 +183,18 @@ pub mod slot {
         (n0 << 5) | (n1 << 2) | ((h << 1) & 3) | bit as usize
     }
 
+    /// Learns `bit` in the probability and count only, leaving the bit-history state
+    /// as it is (for predictors that never read it); `limit` as in [`update`].
+    #[inline(always)]
+    pub fn update_lean(s: &mut u32, bit: bool, limit: u32) {
+        let n = count(*s);
+        let p = (*s >> 16) as i32;
+        let target = if bit { 65535 } else { 0 };
+        let p = p + (((target - p) as i64 * RECIP[n as usize] as i64) >> 16) as i32;
+        let n = (n + 1).min(limit.min(MAX_COUNT));
+        *s = ((p as u32) << 16) | (n << 8) | (*s & 255);
+    }
+
     /// Learns `bit`; `limit` caps the count (at most [`MAX_COUNT`]).
     #[inline(always)]
     pub fn update(s: &mut u32, bit: bool, limit: u32) {

@@ -36,15 +36,17 @@
 //! // It learns: far fewer than 8 bits per byte.
 //! assert!(bits / (text.len() as f64) < 5.0);
 //! ```
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 mod counter;
 mod hashed;
 mod history;
+mod lean;
 mod logistic;
 mod matcher;
 mod mixer;
+mod prefetch;
 mod record;
 mod tweedie;
 mod word;
@@ -55,6 +57,7 @@ pub use counter::{
 };
 pub use hashed::{ContextTable, HashedContext, INPUTS_PER_CONTEXT, OrderN, hash_combine, hash64};
 pub use history::History;
+pub use lean::{LEAN_MATCH_MIN, LEAN_MAX_HASHED, LeanConfig, LeanPredictor};
 pub use logistic::{squash, stretch};
 pub use matcher::MatchModel;
 pub use mixer::{Apm, Mixer};

@@ -27,8 +27,8 @@
 use crate::{Error, Result};
 use arith_coder::{BinaryDecoder, BinaryEncoder, BitDecoder, BitEncoder};
 use ctx_models::{
-    Apm, ContextModel, History, Inputs, MatchModel, Mixer, OrderN, RecordModel, SparseModel,
-    TweedieCalibrator, WordModel,
+    Apm, ContextModel, History, Inputs, LeanConfig, LeanPredictor, MatchModel, Mixer, OrderN,
+    RecordModel, SparseModel, TweedieCalibrator, WordModel,
 };
 
 /// Lowest level of `cm`.
@@ -71,6 +71,10 @@ pub struct CmConfig {
     /// Number of mixer weight-set selectors (1‥5): partial byte; match state × bit
     /// position; previous byte; known orders × bit position; record column × bit position.
     pub selectors: usize,
+    /// Whether the level runs the dedicated lean pipeline ([`LeanPredictor`]): direct
+    /// orders 1–2, the orders of `orders` above 2 hashed, the lean match model, an integer
+    /// mixer; `word`, `sparse`, `record`, `tweedie`, `lean` and `selectors` are ignored.
+    pub fast: bool,
 }
 
 impl CmConfig {
@@ -94,9 +98,10 @@ impl CmConfig {
             match_min: 6,
             apm,
             lr: if level <= 4 { 4 } else { 2 },
+            fast: level == 1,
         };
         Ok(match level {
-            1 => c(&[1, 2, 3], 16, false, false, 18, false),
+            1 => c(&[1, 2, 3, 4], 18, false, false, 18, false),
             2 => c(&[1, 2, 3, 4], 16, false, false, 18, true),
             3 => c(&[1, 2, 3, 4], 17, true, false, 20, true),
             4 => c(&[0, 1, 2, 3, 4, 6], 17, true, false, 20, true),
@@ -112,6 +117,22 @@ impl CmConfig {
                 });
             }
         })
+    }
+
+    /// The [`LeanConfig`] of a fast level for a block of `len` bytes.
+    fn lean_config(&self, len: usize) -> LeanConfig {
+        LeanConfig {
+            hashed: self.orders.iter().copied().filter(|&o| o > 2).collect(),
+            table_bits: self.bits_for(len, self.table_bits),
+            match_bits: if self.match_bits > 0 {
+                self.bits_for(len, self.match_bits)
+            } else {
+                0
+            },
+            limit: self.limit,
+            lr: self.lr,
+            apm: self.apm,
+        }
     }
 
     fn tables(&self) -> usize {
@@ -135,6 +156,9 @@ impl CmConfig {
 
     /// Peak model memory in bytes for a block of `len` bytes (tables, history, mixer).
     pub fn memory(&self, len: usize) -> usize {
+        if self.fast {
+            return LeanPredictor::memory(&self.lean_config(len)) + (1usize << history_bits(len));
+        }
         let tb = self.bits_for(len, self.table_bits);
         let tables = self.tables() << (tb + 6);
         let matcher = if self.match_bits > 0 {
@@ -158,6 +182,48 @@ fn history_bits(len: usize) -> u32 {
         .next_power_of_two()
         .trailing_zeros()
         .clamp(4, 30)
+}
+
+/// A block model: predicts each bit (16-bit probability), then learns it.
+trait BlockModel {
+    fn p(&mut self) -> u32;
+    fn update(&mut self, bit: bool);
+}
+
+impl BlockModel for LeanPredictor {
+    #[inline(always)]
+    fn p(&mut self) -> u32 {
+        self.p16()
+    }
+    #[inline(always)]
+    fn update(&mut self, bit: bool) {
+        LeanPredictor::update(self, bit);
+    }
+}
+
+impl BlockModel for CmModel {
+    #[inline(always)]
+    fn p(&mut self) -> u32 {
+        CmModel::p(self)
+    }
+    #[inline(always)]
+    fn update(&mut self, bit: bool) {
+        CmModel::update(self, bit);
+    }
+}
+
+/// Runs `f` with the model of `cfg` for a block of `len` bytes (monomorphised per model).
+macro_rules! with_model {
+    ($cfg:expr, $len:expr, |$m:ident| $body:expr) => {{
+        let (cfg, len) = ($cfg, $len);
+        if cfg.fast {
+            let mut $m = LeanPredictor::new(&cfg.lean_config(len), history_bits(len));
+            $body
+        } else {
+            let mut $m = CmModel::new(cfg, len);
+            $body
+        }
+    }};
 }
 
 /// The composed model of one block.
@@ -330,7 +396,10 @@ pub fn encode_block(data: &[u8], level: u8, progress: &mut dyn FnMut(usize)) -> 
 /// The ideal coding cost in bits of `data` under configuration `cfg`, without running the
 /// coder: what ablations and tuning measure.
 pub fn cost_bits(data: &[u8], cfg: &CmConfig) -> f64 {
-    let mut model = CmModel::new(cfg, data.len());
+    with_model!(cfg, data.len(), |model| cost_with(data, &mut model))
+}
+
+fn cost_with(data: &[u8], model: &mut impl BlockModel) -> f64 {
     let mut meter = arith_coder::CostMeter::<16>::default();
     for &byte in data {
         for k in (0..8).rev() {
@@ -349,7 +418,14 @@ pub fn encode_block_with(
     cfg: &CmConfig,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Vec<u8>> {
-    let mut model = CmModel::new(cfg, data.len());
+    with_model!(cfg, data.len(), |model| encode_with(data, &mut model, progress))
+}
+
+fn encode_with(
+    data: &[u8],
+    model: &mut impl BlockModel,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Vec<u8>> {
     let mut enc = BinaryEncoder::<16>::with_output(Vec::with_capacity(data.len() / 3 + 16));
     for (i, &byte) in data.iter().enumerate() {
         for k in (0..8).rev() {
@@ -385,7 +461,17 @@ pub fn decode_block_with(
     cfg: &CmConfig,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Vec<u8>> {
-    let mut model = CmModel::new(cfg, raw_len);
+    with_model!(cfg, raw_len, |model| decode_with(
+        payload, raw_len, &mut model, progress
+    ))
+}
+
+fn decode_with(
+    payload: &[u8],
+    raw_len: usize,
+    model: &mut impl BlockModel,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Vec<u8>> {
     let mut dec = BinaryDecoder::<16>::new(payload);
     // Grow with the output instead of trusting `raw_len` up front.
     let mut out = Vec::with_capacity(raw_len.min(1 << 20));

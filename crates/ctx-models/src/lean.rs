@@ -1,0 +1,533 @@
+//! The lean predictor: a small, fixed context-mixing pipeline built for speed.
+//!
+//! [`LeanPredictor`] is what `cm -l 1` runs. It keeps the ideas of the full pipeline
+//! (adaptive slots per tree node, a match model, logistic mixing) but drops everything whose
+//! cost per bit is large for what it buys:
+//!
+//! * order 1 and order 2 are *direct* tables, indexed by the context bytes and the node in
+//!   the current nibble: no hashing, no checksum, no probing. Order 2 is laid out as 17
+//!   cache lines per context (one for the high nibble, sixteen for the low nibble under
+//!   each high nibble), so a byte touches two lines, as a hashed context does;
+//! * up to three higher orders are hashed into [`ContextTable`]s (64-byte nibble buckets);
+//! * the match model hashes the last [`LEAN_MATCH_MIN`] bytes in O(1) from the history's
+//!   packed bytes (no window walk), and offers the expected bit with a confidence learnt
+//!   per match length;
+//! * the mixer is integer: fixed-size inputs, 16.16 fixed-point weights, one weight set
+//!   chosen by the partial byte and whether a match is active, exact on every platform;
+//! * optionally an order-1 [`Apm`](crate::Apm) refines the mixed probability.
+//!
+//! Each slot is the crate's [`slot`] format. Direct tables store slots XOR
+//! [`slot::INIT`], so that a zeroed allocation (which the allocator maps lazily) is a table
+//! of fresh slots: the 71 MiB order-2 table costs only the pages that the data touches.
+
+use crate::counter::{AdaptiveMap, slot};
+use crate::hashed::hash64;
+use crate::prefetch::prefetch;
+use crate::{Apm, BitPredictor, History, squash, stretch};
+
+/// Bytes hashed by the lean match model to find a match (and its minimum length).
+pub const LEAN_MATCH_MIN: usize = 6;
+
+/// Bit position at which the low nibble's lines are prefetched (0‥3).
+const PREFETCH_LOW: u32 = 2;
+/// Bit position at which the next byte's lines are prefetched (4‥7).
+const PREFETCH_NEXT: u32 = 6;
+
+/// Most hashed orders a [`LeanPredictor`] runs.
+pub const LEAN_MAX_HASHED: usize = 3;
+
+/// Mixer inputs: orders 1 and 2, up to three hashed orders, two from the match model, bias.
+const N: usize = 8;
+
+/// Configuration of a [`LeanPredictor`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeanConfig {
+    /// Orders of the hashed contexts (each 3‥16, at most [`LEAN_MAX_HASHED`]).
+    pub hashed: Vec<usize>,
+    /// Buckets per hashed table, log2.
+    pub table_bits: u32,
+    /// Match-model table size, log2 (0 turns the match model off).
+    pub match_bits: u32,
+    /// Count limit of the slots (at most 63).
+    pub limit: u32,
+    /// Mixer learning rate, in the units of [`Mixer`](crate::Mixer) (1/16 steps).
+    pub lr: i32,
+    /// Whether an order-1 APM refines the mixer output.
+    pub apm: bool,
+}
+
+/// The node index (1‥15) inside the current nibble for partial byte `c0` at `bit_pos`.
+#[inline(always)]
+fn nibble_slot(c0: u32, bit_pos: u32) -> usize {
+    if bit_pos < 4 {
+        c0 as usize
+    } else {
+        (c0 as usize & ((1 << (bit_pos - 4)) - 1)) | (1 << (bit_pos - 4))
+    }
+}
+
+/// Quantizes a match length into 0‥15.
+#[inline]
+fn len_bucket(len: usize) -> usize {
+    match len {
+        0 => 0,
+        1..=7 => len,
+        8..=11 => 8,
+        12..=15 => 9,
+        16..=23 => 10,
+        24..=31 => 11,
+        32..=63 => 12,
+        64..=127 => 13,
+        128..=511 => 14,
+        _ => 15,
+    }
+}
+
+/// The unhashed context of order `o` (3‥8) from the last eight bytes.
+#[inline(always)]
+fn order_context(o: usize, c4: u32, c8: u32) -> u64 {
+    if o <= 4 {
+        c4 as u64 & ((1u64 << (8 * o)) - 1)
+    } else {
+        c4 as u64 | ((c8 as u64 & ((1u64 << (8 * (o - 4))) - 1)) << 32)
+    }
+}
+
+/// The lean match model: positions of 6-byte contexts, the expected byte while it agrees.
+#[derive(Debug, Clone)]
+struct LeanMatch {
+    table: Vec<u32>,
+    shift: u32,
+    ptr: usize,
+    len: usize,
+    /// The expected byte with a leading 1 (`0x100 | byte`), or 0 for none.
+    expected: u32,
+    map: AdaptiveMap,
+}
+
+impl LeanMatch {
+    fn new(bits: u32) -> Self {
+        let bits = bits.clamp(4, 28);
+        Self {
+            table: vec![0; 1 << bits],
+            shift: 64 - bits,
+            ptr: 0,
+            len: 0,
+            expected: 0,
+            map: AdaptiveMap::new(64 * 2, 1023),
+        }
+    }
+
+    /// The table index of the context whose last bytes are `c4` and `c8`.
+    #[inline(always)]
+    fn index(&self, c4: u32, c8: u32) -> usize {
+        let key = (c4 as u64) | ((c8 as u64 & 0xffff) << 32);
+        (key.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
+    }
+
+    fn byte_boundary(&mut self, h: &History) {
+        let pos = h.pos();
+        if self.len > 0 {
+            if h.at(self.ptr) == Some(h.back(1)) {
+                self.len = (self.len + 1).min(65_535);
+                self.ptr += 1;
+            } else {
+                self.len = 0;
+            }
+        }
+        if pos >= LEAN_MATCH_MIN {
+            let i = self.index(h.c4(), h.c8());
+            if self.len == 0 {
+                let cand = self.table[i] as usize;
+                if cand > 0 && cand < pos {
+                    let mut l = 0;
+                    while l < 64 && l < cand {
+                        match h.at(cand - 1 - l) {
+                            Some(b) if b == h.back(l + 1) => l += 1,
+                            _ => break,
+                        }
+                    }
+                    if l >= LEAN_MATCH_MIN {
+                        self.len = l;
+                        self.ptr = cand;
+                    }
+                }
+            }
+            self.table[i] = pos as u32;
+        }
+        self.expected = if self.len > 0 {
+            h.at(self.ptr).map_or(0, |b| 0x100 | b as u32)
+        } else {
+            0
+        };
+    }
+
+    /// Adds the two match inputs for the next bit; returns whether a match is active.
+    #[inline]
+    fn predict(&mut self, h: &History, x: &mut [i32]) -> bool {
+        if self.expected != 0 && self.expected >> (8 - h.bit_pos()) != h.c0() {
+            self.expected = 0;
+        }
+        if self.expected == 0 {
+            x[0] = 0;
+            x[1] = 0;
+            return false;
+        }
+        let bit = (self.expected >> (7 - h.bit_pos())) & 1;
+        let lb = len_bucket(self.len);
+        x[0] = stretch(self.map.p(lb * 2 + bit as usize));
+        let strength = (lb as i32 * 64).min(1024);
+        x[1] = if bit == 1 { strength } else { -strength };
+        true
+    }
+
+    #[inline]
+    fn update(&mut self, bit: bool) {
+        if self.expected != 0 {
+            self.map.update(bit);
+        }
+    }
+}
+
+/// Cache lines of 16 slots, stored XOR [`slot::INIT`] so that a zeroed (lazily mapped)
+/// allocation is a table of fresh slots, and aligned to 64 bytes.
+#[derive(Debug, Clone)]
+struct Lines {
+    v: Vec<u32>,
+    base: usize,
+}
+
+impl Lines {
+    fn zeroed(lines: usize) -> Self {
+        // One line more than needed, to start on a 64-byte boundary.
+        let v = vec![0u32; (lines + 1) * 16];
+        let base = (64 - v.as_ptr() as usize % 64) % 64 / 4;
+        Self { v, base }
+    }
+
+    /// The index of slot 0 of line `line`.
+    #[inline(always)]
+    fn start(&self, line: usize) -> usize {
+        self.base + line * 16
+    }
+
+    /// The slot at index `i`.
+    #[inline(always)]
+    fn get(&self, i: usize) -> u32 {
+        self.v[i] ^ slot::INIT
+    }
+
+    #[inline(always)]
+    fn learn(&mut self, i: usize, bit: bool, limit: u32) {
+        let mut s = self.v[i] ^ slot::INIT;
+        slot::update_lean(&mut s, bit, limit);
+        self.v[i] = s ^ slot::INIT;
+    }
+
+    #[inline(always)]
+    fn prefetch(&self, i: usize) {
+        prefetch(&self.v[i]);
+    }
+}
+
+/// A hashed table of nibble lines: direct-mapped, slot 0 holds a 32-bit check, a line
+/// whose check differs is reset and taken (no probing, so a line's address is known
+/// from the hash alone and can be prefetched).
+#[derive(Debug, Clone)]
+struct HashedLines {
+    lines: Lines,
+    shift: u32,
+}
+
+/// Mixes a context into a hash whose top bits index a table and whose low 32 bits check.
+#[inline(always)]
+fn mix(x: u64) -> u64 {
+    let x = x.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (x ^ (x >> 32)).wrapping_mul(0xd6e8_feb8_6659_fd93)
+}
+
+impl HashedLines {
+    fn new(bits: u32) -> Self {
+        let bits = bits.clamp(4, 26);
+        Self {
+            lines: Lines::zeroed(1 << bits),
+            shift: 64 - bits,
+        }
+    }
+
+    #[inline(always)]
+    fn line_of(&self, hash: u64) -> usize {
+        self.lines.start((hash >> self.shift) as usize)
+    }
+
+    /// The line of `hash` (its slot-0 index), reset if another context held it.
+    #[inline(always)]
+    fn claim(&mut self, hash: u64) -> usize {
+        let i = self.line_of(hash);
+        let check = hash as u32 | 1;
+        if self.lines.v[i] != check {
+            self.lines.v[i..i + 16].fill(0);
+            self.lines.v[i] = check;
+        }
+        i
+    }
+}
+
+/// The lean context-mixing predictor of `cm -l 1`; see the [module docs](self).
+#[derive(Debug, Clone)]
+pub struct LeanPredictor {
+    h: History,
+    limit: u32,
+    o1: Vec<u32>,
+    o2: Lines,
+    o2_ctx: usize,
+    o2_line: usize,
+    tables: Vec<HashedLines>,
+    orders: Vec<usize>,
+    seeds: Vec<u64>,
+    hashes: [u64; LEAN_MAX_HASHED],
+    lines: [usize; LEAN_MAX_HASHED],
+    slot: usize,
+    matcher: Option<LeanMatch>,
+    weights: Vec<[i32; N]>,
+    set: usize,
+    x: [i32; N],
+    pm: i32,
+    lr: i32,
+    lr_now: i32,
+    apm: Option<Apm>,
+    p16: i32,
+}
+
+impl LeanPredictor {
+    /// A predictor with `cfg`; the history remembers `2^history_bits` bytes.
+    pub fn new(cfg: &LeanConfig, history_bits: u32) -> Self {
+        let orders: Vec<usize> = cfg
+            .hashed
+            .iter()
+            .take(LEAN_MAX_HASHED)
+            .map(|&o| o.clamp(3, 8))
+            .collect();
+        let w0 = (2 << 16) / (N as i32 - 1);
+        let mut w = [w0; N];
+        w[N - 1] = 0;
+        let mut me = Self {
+            h: History::new(history_bits),
+            limit: cfg.limit.min(slot::MAX_COUNT),
+            o1: vec![0; 1 << 16],
+            o2: Lines::zeroed((1 << 16) * 17),
+            o2_ctx: 0,
+            o2_line: 0,
+            tables: orders
+                .iter()
+                .map(|_| HashedLines::new(cfg.table_bits))
+                .collect(),
+            seeds: orders.iter().map(|&o| hash64(o as u64 + 1)).collect(),
+            orders,
+            hashes: [0; LEAN_MAX_HASHED],
+            lines: [0; LEAN_MAX_HASHED],
+            slot: 1,
+            matcher: (cfg.match_bits > 0).then(|| LeanMatch::new(cfg.match_bits)),
+            weights: vec![w; 512],
+            set: 0,
+            x: [0; N],
+            pm: 2048,
+            lr: cfg.lr.max(1),
+            lr_now: 4 * cfg.lr.max(1),
+            apm: cfg.apm.then(|| Apm::new(1 << 16, 6)),
+            p16: 32768,
+        };
+        me.byte_boundary();
+        me
+    }
+
+    /// Model memory in bytes for `cfg` (tables, match model, mixer; the history excluded).
+    /// The order-2 table is allocated zeroed and only the pages that a block touches are
+    /// ever mapped; it is counted in full.
+    pub fn memory(cfg: &LeanConfig) -> usize {
+        let hashed = cfg.hashed.len().min(LEAN_MAX_HASHED) << (cfg.table_bits.clamp(4, 26) + 6);
+        let matcher = if cfg.match_bits > 0 {
+            4 << cfg.match_bits.clamp(4, 28)
+        } else {
+            0
+        };
+        let apm = if cfg.apm { (1 << 16) * 33 * 2 } else { 0 };
+        (1 << 16) * 4 + (1 << 16) * 17 * 64 + hashed + matcher + apm + 512 * N * 4
+    }
+
+    /// The coding history.
+    pub fn history(&self) -> &History {
+        &self.h
+    }
+
+    /// The hash of order `k`'s context for the last bytes `c4`, `c8`.
+    #[inline(always)]
+    fn byte_hash(&self, k: usize, c4: u32, c8: u32) -> u64 {
+        mix(order_context(self.orders[k], c4, c8) ^ self.seeds[k])
+    }
+
+    /// New contexts after a whole byte.
+    fn byte_boundary(&mut self) {
+        let (c4, c8) = (self.h.c4(), self.h.c8());
+        self.o2_ctx = (c4 & 0xffff) as usize * 17;
+        self.o2_line = self.o2.start(self.o2_ctx);
+        for k in 0..self.orders.len() {
+            self.hashes[k] = self.byte_hash(k, c4, c8);
+            self.lines[k] = self.tables[k].claim(self.hashes[k]);
+        }
+        if let Some(m) = &mut self.matcher {
+            m.byte_boundary(&self.h);
+        }
+        // Decay of the mixer's learning rate, 4× at the start (as in `Mixer`).
+        let t = self.h.pos().min(1 << 24) as i64 * 8;
+        self.lr_now = self.lr + ((3 * self.lr as i64 * (1 << 17)) / ((1 << 17) + t)) as i32;
+    }
+
+    /// The 16-bit probability (`32..=65503`) that the next bit is 1.
+    #[inline]
+    pub fn p16(&mut self) -> u32 {
+        let h = &self.h;
+        let c0 = h.c0();
+        let bp = h.bit_pos();
+        if bp == 4 {
+            self.o2_line = self.o2.start(self.o2_ctx + 1 + (c0 as usize & 15));
+            for k in 0..self.orders.len() {
+                self.lines[k] = self.tables[k].claim(mix(self.hashes[k] ^ c0 as u64));
+            }
+        } else if bp == PREFETCH_LOW {
+            // The low nibble's lines, for every way the high nibble can still end.
+            let shift = 4 - PREFETCH_LOW;
+            for n in 0..1 << shift {
+                let c = (c0 << shift) | n;
+                self.o2.prefetch(self.o2.start(self.o2_ctx + 1 + (c as usize & 15)));
+                for k in 0..self.orders.len() {
+                    let t = &self.tables[k];
+                    t.lines.prefetch(t.line_of(mix(self.hashes[k] ^ c as u64)));
+                }
+            }
+        } else if bp == PREFETCH_NEXT {
+            // The next byte's lines, for every way this byte can still end.
+            let (c4, c8) = (h.c4(), h.c8());
+            let c8n = (c8 << 8) | (c4 >> 24);
+            let shift = 8 - PREFETCH_NEXT;
+            for n in 0..1 << shift {
+                let c4n = (c4 << 8) | ((c0 << shift | n) & 255);
+                self.o2
+                    .prefetch(self.o2.start((c4n as usize & 0xffff) * 17));
+                for k in 0..self.orders.len() {
+                    let t = &self.tables[k];
+                    t.lines.prefetch(t.line_of(self.byte_hash(k, c4n, c8n)));
+                }
+                if let Some(m) = &self.matcher {
+                    prefetch(&m.table[m.index(c4n, c8n)]);
+                }
+            }
+        }
+        let ns = nibble_slot(c0, bp);
+        self.slot = ns;
+        let x = &mut self.x;
+        x[0] = stretch(slot::p12(
+            self.o1[((h.c4() as usize & 255) << 8) | c0 as usize] ^ slot::INIT,
+        ));
+        x[1] = stretch(slot::p12(self.o2.get(self.o2_line + ns)));
+        for k in 0..LEAN_MAX_HASHED {
+            x[2 + k] = if k < self.orders.len() {
+                stretch(slot::p12(self.tables[k].lines.get(self.lines[k] + ns)))
+            } else {
+                0
+            };
+        }
+        let matching = match &mut self.matcher {
+            Some(m) => m.predict(h, &mut x[5..7]),
+            None => false,
+        };
+        x[7] = 256;
+        self.set = (c0 as usize) | (usize::from(matching) << 8);
+        let w = &self.weights[self.set];
+        let mut dot = 0i64;
+        for i in 0..N {
+            dot += w[i] as i64 * x[i] as i64;
+        }
+        let d = (dot >> 16).clamp(-2047, 2047) as i32;
+        self.pm = squash(d);
+        self.p16 = match &mut self.apm {
+            Some(a) => {
+                let pa = a.refine(self.pm, (c0 as usize) | ((h.c4() as usize & 255) << 8));
+                (self.pm * 16 + pa * 3) >> 2
+            }
+            None => self.pm * 16,
+        };
+        self.p16.clamp(32, 65535 - 32) as u32
+    }
+
+    /// Learns the coded bit and moves on to the next.
+    #[inline]
+    pub fn update(&mut self, bit: bool) {
+        let err = (((bit as i32) << 12) - self.pm) * self.lr_now;
+        let w = &mut self.weights[self.set];
+        for i in 0..N {
+            w[i] += (self.x[i] * err) >> 14;
+        }
+        let limit = self.limit;
+        let c0 = self.h.c0() as usize;
+        let o1 = &mut self.o1[((self.h.c4() as usize & 255) << 8) | c0];
+        let mut s = *o1 ^ slot::INIT;
+        slot::update_lean(&mut s, bit, limit);
+        *o1 = s ^ slot::INIT;
+        self.o2.learn(self.o2_line + self.slot, bit, limit);
+        for k in 0..self.orders.len() {
+            self.tables[k]
+                .lines
+                .learn(self.lines[k] + self.slot, bit, limit);
+        }
+        if let Some(m) = &mut self.matcher {
+            m.update(bit);
+        }
+        if let Some(a) = &mut self.apm {
+            a.update(bit);
+        }
+        self.h.update(bit);
+        if self.h.bit_pos() == 0 {
+            self.byte_boundary();
+        }
+    }
+}
+
+impl BitPredictor for LeanPredictor {
+    fn p1(&mut self) -> u16 {
+        (self.p16() >> 4).clamp(1, 4095) as u16
+    }
+
+    fn update(&mut self, bit: bool) {
+        LeanPredictor::update(self, bit);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn learns_repetitive_text() {
+        let cfg = LeanConfig {
+            hashed: vec![3, 4],
+            table_bits: 12,
+            match_bits: 12,
+            limit: 63,
+            lr: 4,
+            apm: true,
+        };
+        let mut m = LeanPredictor::new(&cfg, 16);
+        let text = b"the quick brown fox jumps over the lazy dog. ".repeat(40);
+        let mut bits = 0.0;
+        for &byte in &text {
+            for i in (0..8).rev() {
+                let bit = (byte >> i) & 1 == 1;
+                let p = m.p16() as f64 / 65536.0;
+                bits -= if bit { p } else { 1.0 - p }.log2();
+                m.update(bit);
+            }
+        }
+        assert!(bits / (text.len() as f64) < 0.5, "{}", bits / text.len() as f64);
+    }
+}
