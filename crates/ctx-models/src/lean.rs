@@ -29,20 +29,20 @@ use crate::{Apm, BitPredictor, History, squash, stretch};
 pub const LEAN_MATCH_MIN: usize = 6;
 
 /// Bit position at which the low nibble's lines are prefetched (0‥3).
-const PREFETCH_LOW: u32 = 2;
+const PREFETCH_LOW: u32 = 3;
 /// Bit position at which the next byte's lines are prefetched (4‥7).
-const PREFETCH_NEXT: u32 = 6;
+const PREFETCH_NEXT: u32 = 7;
 
 /// Most hashed orders a [`LeanPredictor`] runs.
-pub const LEAN_MAX_HASHED: usize = 3;
+pub const LEAN_MAX_HASHED: usize = 4;
 
-/// Mixer inputs: orders 1 and 2, up to three hashed orders, two from the match model, bias.
+/// Mixer inputs: order 1, up to four hashed orders, two from the match model, bias.
 const N: usize = 8;
 
 /// Configuration of a [`LeanPredictor`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeanConfig {
-    /// Orders of the hashed contexts (each 3‥16, at most [`LEAN_MAX_HASHED`]).
+    /// Orders of the hashed contexts (each 2‥8, at most [`LEAN_MAX_HASHED`]).
     pub hashed: Vec<usize>,
     /// Buckets per hashed table, log2.
     pub table_bits: u32,
@@ -279,9 +279,6 @@ pub struct LeanPredictor {
     h: History,
     limit: u32,
     o1: Vec<u32>,
-    o2: Lines,
-    o2_ctx: usize,
-    o2_line: usize,
     tables: Vec<HashedLines>,
     orders: Vec<usize>,
     seeds: Vec<u64>,
@@ -306,7 +303,7 @@ impl LeanPredictor {
             .hashed
             .iter()
             .take(LEAN_MAX_HASHED)
-            .map(|&o| o.clamp(3, 8))
+            .map(|&o| o.clamp(2, 8))
             .collect();
         let w0 = (2 << 16) / (N as i32 - 1);
         let mut w = [w0; N];
@@ -315,9 +312,6 @@ impl LeanPredictor {
             h: History::new(history_bits),
             limit: cfg.limit.min(slot::MAX_COUNT),
             o1: vec![0; 1 << 16],
-            o2: Lines::zeroed((1 << 16) * 17),
-            o2_ctx: 0,
-            o2_line: 0,
             tables: orders
                 .iter()
                 .map(|_| HashedLines::new(cfg.table_bits))
@@ -342,8 +336,6 @@ impl LeanPredictor {
     }
 
     /// Model memory in bytes for `cfg` (tables, match model, mixer; the history excluded).
-    /// The order-2 table is allocated zeroed and only the pages that a block touches are
-    /// ever mapped; it is counted in full.
     pub fn memory(cfg: &LeanConfig) -> usize {
         let hashed = cfg.hashed.len().min(LEAN_MAX_HASHED) << (cfg.table_bits.clamp(4, 26) + 6);
         let matcher = if cfg.match_bits > 0 {
@@ -352,7 +344,7 @@ impl LeanPredictor {
             0
         };
         let apm = if cfg.apm { (1 << 16) * 33 * 2 } else { 0 };
-        (1 << 16) * 4 + (1 << 16) * 17 * 64 + hashed + matcher + apm + 512 * N * 4
+        (1 << 16) * 4 + hashed + matcher + apm + 512 * N * 4
     }
 
     /// The coding history.
@@ -369,8 +361,6 @@ impl LeanPredictor {
     /// New contexts after a whole byte.
     fn byte_boundary(&mut self) {
         let (c4, c8) = (self.h.c4(), self.h.c8());
-        self.o2_ctx = (c4 & 0xffff) as usize * 17;
-        self.o2_line = self.o2.start(self.o2_ctx);
         for k in 0..self.orders.len() {
             self.hashes[k] = self.byte_hash(k, c4, c8);
             self.lines[k] = self.tables[k].claim(self.hashes[k]);
@@ -390,7 +380,6 @@ impl LeanPredictor {
         let c0 = h.c0();
         let bp = h.bit_pos();
         if bp == 4 {
-            self.o2_line = self.o2.start(self.o2_ctx + 1 + (c0 as usize & 15));
             for k in 0..self.orders.len() {
                 self.lines[k] = self.tables[k].claim(mix(self.hashes[k] ^ c0 as u64));
             }
@@ -399,7 +388,6 @@ impl LeanPredictor {
             let shift = 4 - PREFETCH_LOW;
             for n in 0..1 << shift {
                 let c = (c0 << shift) | n;
-                self.o2.prefetch(self.o2.start(self.o2_ctx + 1 + (c as usize & 15)));
                 for k in 0..self.orders.len() {
                     let t = &self.tables[k];
                     t.lines.prefetch(t.line_of(mix(self.hashes[k] ^ c as u64)));
@@ -412,8 +400,6 @@ impl LeanPredictor {
             let shift = 8 - PREFETCH_NEXT;
             for n in 0..1 << shift {
                 let c4n = (c4 << 8) | ((c0 << shift | n) & 255);
-                self.o2
-                    .prefetch(self.o2.start((c4n as usize & 0xffff) * 17));
                 for k in 0..self.orders.len() {
                     let t = &self.tables[k];
                     t.lines.prefetch(t.line_of(self.byte_hash(k, c4n, c8n)));
@@ -429,9 +415,8 @@ impl LeanPredictor {
         x[0] = stretch(slot::p12(
             self.o1[((h.c4() as usize & 255) << 8) | c0 as usize] ^ slot::INIT,
         ));
-        x[1] = stretch(slot::p12(self.o2.get(self.o2_line + ns)));
         for k in 0..LEAN_MAX_HASHED {
-            x[2 + k] = if k < self.orders.len() {
+            x[1 + k] = if k < self.orders.len() {
                 stretch(slot::p12(self.tables[k].lines.get(self.lines[k] + ns)))
             } else {
                 0
@@ -474,7 +459,6 @@ impl LeanPredictor {
         let mut s = *o1 ^ slot::INIT;
         slot::update_lean(&mut s, bit, limit);
         *o1 = s ^ slot::INIT;
-        self.o2.learn(self.o2_line + self.slot, bit, limit);
         for k in 0..self.orders.len() {
             self.tables[k]
                 .lines

@@ -122,7 +122,7 @@ impl CmConfig {
     /// The [`LeanConfig`] of a fast level for a block of `len` bytes.
     fn lean_config(&self, len: usize) -> LeanConfig {
         LeanConfig {
-            hashed: self.orders.iter().copied().filter(|&o| o > 2).collect(),
+            hashed: self.orders.iter().copied().filter(|&o| o > 1).collect(),
             table_bits: self.bits_for(len, self.table_bits),
             match_bits: if self.match_bits > 0 {
                 self.bits_for(len, self.match_bits)
