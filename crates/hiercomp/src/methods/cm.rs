@@ -101,7 +101,13 @@ impl CmConfig {
             fast: level == 1,
         };
         Ok(match level {
-            1 => c(&[1, 2, 3, 4], 18, false, false, 18, false),
+            // The lean pipeline adapts faster: lower count limit, higher mixer rate
+            // (tuned with `cm_tune` on Canterbury and Calgary files).
+            1 => CmConfig {
+                limit: 20,
+                lr: 8,
+                ..c(&[1, 2, 3, 4], 18, false, false, 18, false)
+            },
             2 => c(&[1, 2, 3, 4], 16, false, false, 18, true),
             3 => c(&[1, 2, 3, 4], 17, true, false, 20, true),
             4 => c(&[0, 1, 2, 3, 4, 6], 17, true, false, 20, true),
@@ -132,6 +138,7 @@ impl CmConfig {
             limit: self.limit,
             lr: self.lr,
             apm: self.apm,
+            two_sets: self.selectors > 1,
         }
     }
 
