@@ -74,6 +74,16 @@ impl ContextTable {
         self.buckets.len() * std::mem::size_of::<Bucket>()
     }
 
+    /// Hints the memory system that [`find`](Self::find) will look up `hash` soon (see
+    /// the `prefetch` module); changes nothing.
+    #[inline(always)]
+    pub fn prefetch(&self, hash: u64) {
+        let base = hash as usize & self.mask;
+        for i in [base, base ^ 1, base ^ 2] {
+            crate::prefetch::prefetch(&self.buckets[i]);
+        }
+    }
+
     /// The bucket for `hash`: found by checksum among three neighbours, or claimed.
     #[inline]
     pub fn find(&mut self, hash: u64) -> usize {
@@ -142,7 +152,13 @@ pub struct HashedContext {
     hash: u64,
     bucket: usize,
     slot: usize,
+    /// Whether `hash` is set but its bucket not yet looked up.
+    pending: bool,
 }
+
+/// Bit position at which [`HashedContext::prefetch_nibble`] asks for the two buckets the
+/// low nibble can still need.
+const PREFETCH_BIT: u32 = 3;
 
 impl HashedContext {
     /// A context over `2^table_bits` buckets with count limit `limit` (at most 63) for the
@@ -156,6 +172,7 @@ impl HashedContext {
             hash: 0,
             bucket: 0,
             slot: 1,
+            pending: false,
         }
     }
 
@@ -165,15 +182,34 @@ impl HashedContext {
     }
 
     /// Sets the context for the next byte (call at a byte boundary, before predicting).
+    /// The bucket is prefetched now and looked up at the first [`counter`](Self::counter),
+    /// so that a driver which sets the contexts of all models before predicting with any
+    /// overlaps their cache misses.
     #[inline]
     pub fn set_context(&mut self, hash: u64) {
         self.hash = hash;
-        self.bucket = self.table.find(hash);
+        self.pending = true;
+        self.table.prefetch(hash);
+    }
+
+    /// At bit position 3, prefetches the two buckets that the low nibble may use (a hint
+    /// only; anything else does nothing).
+    #[inline]
+    pub fn prefetch_nibble(&self, h: &History) {
+        if h.bit_pos() == PREFETCH_BIT {
+            let c0 = (h.c0() << 1) as u64;
+            self.table.prefetch(hash_combine(self.hash, c0));
+            self.table.prefetch(hash_combine(self.hash, c0 | 1));
+        }
     }
 
     /// The slot for the next bit; moves to the low-nibble bucket when `bit_pos` is 4.
     #[inline]
     pub fn counter(&mut self, h: &History) -> u32 {
+        if self.pending {
+            self.pending = false;
+            self.bucket = self.table.find(self.hash);
+        }
         if h.bit_pos() == 4 {
             self.bucket = self.table.find(hash_combine(self.hash, h.c0() as u64));
         }
@@ -246,6 +282,8 @@ pub struct OrderN {
     order: usize,
     lean: bool,
     ctx: HashedContext,
+    /// 1 + the byte position whose context is set.
+    at: usize,
 }
 
 impl OrderN {
@@ -255,6 +293,7 @@ impl OrderN {
             order: order.min(16),
             lean: false,
             ctx: HashedContext::new(table_bits, limit),
+            at: 0,
         }
     }
 
@@ -313,8 +352,21 @@ impl ContextModel for OrderN {
     }
 
     #[inline]
-    fn predict(&mut self, h: &History, x: &mut Inputs) {
+    fn prepare(&mut self, h: &History) {
         if h.bit_pos() == 0 {
+            if self.at != h.pos() + 1 {
+                self.at = h.pos() + 1;
+                self.ctx.set_context(Self::context_hash(self.order, h));
+            }
+        } else {
+            self.ctx.prefetch_nibble(h);
+        }
+    }
+
+    #[inline]
+    fn predict(&mut self, h: &History, x: &mut Inputs) {
+        if h.bit_pos() == 0 && self.at != h.pos() + 1 {
+            self.at = h.pos() + 1;
             self.ctx.set_context(Self::context_hash(self.order, h));
         }
         if self.lean {

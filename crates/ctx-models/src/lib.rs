@@ -90,6 +90,14 @@ pub trait BitPredictor {
 pub trait ContextModel {
     /// How many inputs [`predict`](Self::predict) adds.
     fn inputs(&self) -> usize;
+    /// Optional, before [`predict`](Self::predict) for the same bit: a model may set its
+    /// byte contexts here and start its memory lookups (prefetch), so that a driver which
+    /// prepares every model before predicting with any overlaps the cache misses of all
+    /// models. `predict` gives the same result whether or not `prepare` was called.
+    #[inline]
+    fn prepare(&mut self, h: &History) {
+        let _ = h;
+    }
     /// Adds this model's inputs for the next bit.
     fn predict(&mut self, h: &History, x: &mut Inputs);
     /// Learns the coded bit.

@@ -97,7 +97,7 @@ impl Mixer {
     #[inline(always)]
     fn dot(w: &[f32], x: &[f32]) -> f32 {
         let mut acc = [0f32; LANES];
-        for (wc, xc) in w.chunks_exact(LANES).zip(x.chunks_exact(LANES)) {
+        for (wc, xc) in w.as_chunks::<LANES>().0.iter().zip(x.as_chunks::<LANES>().0) {
             for j in 0..LANES {
                 acc[j] += wc[j] * xc[j];
             }
@@ -116,9 +116,15 @@ impl Mixer {
 
     #[inline(always)]
     fn train(w: &mut [f32], x: &[f32], e: f32) {
-        for (wc, xc) in w.chunks_exact_mut(LANES).zip(x.chunks_exact(LANES)) {
+        let ec = [e; LANES];
+        for (wc, xc) in w
+            .as_chunks_mut::<LANES>()
+            .0
+            .iter_mut()
+            .zip(x.as_chunks::<LANES>().0)
+        {
             for j in 0..LANES {
-                wc[j] += xc[j] * e;
+                wc[j] += xc[j] * ec[j];
             }
         }
     }
@@ -191,6 +197,8 @@ impl Mixer {
 #[derive(Debug, Clone)]
 pub struct Apm {
     t: Vec<u16>,
+    /// Number of contexts − 1 when it is a power of two (a mask), else 0.
+    mask: usize,
     idx: usize,
     w: i32,
     rate: u32,
@@ -205,8 +213,10 @@ impl Apm {
                 t.push((squash((j - 16) * 128) * 16) as u16);
             }
         }
+        let n = contexts.max(1);
         Self {
             t,
+            mask: if n.is_power_of_two() { n - 1 } else { 0 },
             idx: 0,
             w: 0,
             rate: rate.clamp(1, 12),
@@ -220,7 +230,12 @@ impl Apm {
         let s = stretch(p) + 2048; // 1..4095
         let lo = (s >> 7) as usize;
         self.w = s & 127;
-        self.idx = (cx % (self.t.len() / 33)) * 33 + lo;
+        let cx = if self.mask != 0 {
+            cx & self.mask
+        } else {
+            cx % (self.t.len() / 33)
+        };
+        self.idx = cx * 33 + lo;
         (self.t[self.idx] as i32 * (128 - self.w) + self.t[self.idx + 1] as i32 * self.w) >> 7
     }
 

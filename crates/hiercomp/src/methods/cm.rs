@@ -299,6 +299,22 @@ impl CmModel {
     fn p(&mut self) -> u32 {
         let h = &self.h;
         self.x.clear();
+        // Every model first sets its contexts and prefetches, so that the cache misses of
+        // all models overlap; then each predicts.
+        if matches!(h.bit_pos(), 0 | 3) {
+            for m in &mut self.orders {
+                m.prepare(h);
+            }
+            if let Some(m) = &mut self.word {
+                m.prepare(h);
+            }
+            if let Some(m) = &mut self.sparse {
+                m.prepare(h);
+            }
+            if let Some(m) = &mut self.record {
+                m.prepare(h);
+            }
+        }
         for m in &mut self.orders {
             m.predict(h, &mut self.x);
         }
