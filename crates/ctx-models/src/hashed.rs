@@ -80,7 +80,7 @@ impl ContextTable {
     pub fn prefetch(&self, hash: u64) {
         let base = hash as usize & self.mask;
         for i in [base, base ^ 1, base ^ 2] {
-            crate::prefetch::prefetch(&self.buckets[i]);
+            crate::arch::prefetch(&self.buckets[i]);
         }
     }
 

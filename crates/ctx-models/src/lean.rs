@@ -22,7 +22,7 @@
 
 use crate::counter::{AdaptiveMap, slot};
 use crate::hashed::hash64;
-use crate::prefetch::prefetch;
+use crate::arch::prefetch;
 use crate::{Apm, BitPredictor, History, squash, stretch};
 
 /// Bytes hashed by the lean match model to find a match (and its minimum length).

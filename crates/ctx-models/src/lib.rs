@@ -39,6 +39,7 @@
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
+mod arch;
 mod counter;
 mod hashed;
 mod history;
@@ -46,7 +47,6 @@ mod lean;
 mod logistic;
 mod matcher;
 mod mixer;
-mod prefetch;
 mod record;
 mod tweedie;
 mod word;

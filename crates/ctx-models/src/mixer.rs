@@ -7,11 +7,11 @@
 //! −log2 p for a logistic model. See [`Mixer`] for why its `f32` arithmetic is still
 //! reproducible bit for bit.
 
+// Lanes of the dot products: sums run in this many interleaved accumulators, combined in a
+// fixed order, so the loops use SIMD (AVX where the CPU has it, see `arch`) while the
+// result stays exactly reproducible.
+use crate::arch::LANES;
 use crate::{Inputs, squash, stretch};
-
-/// Lanes of the dot products: sums run in this many interleaved accumulators, combined in a
-/// fixed order, so the compiler can use SIMD while the result stays exactly reproducible.
-const LANES: usize = 8;
 
 /// A two-layer logistic mixer.
 ///
@@ -38,6 +38,8 @@ pub struct Mixer {
     lr: i32,
     lr_final: i32,
     updates: u32,
+    /// Whether the AVX versions of the loops run (same results, see `arch`).
+    avx: bool,
 }
 
 impl Mixer {
@@ -81,6 +83,7 @@ impl Mixer {
             lr,
             lr_final: lr.max(2) / 2,
             updates: 0,
+            avx: crate::arch::has_avx(),
         }
     }
 
@@ -95,13 +98,8 @@ impl Mixer {
     }
 
     #[inline(always)]
-    fn dot(w: &[f32], x: &[f32]) -> f32 {
-        let mut acc = [0f32; LANES];
-        for (wc, xc) in w.as_chunks::<LANES>().0.iter().zip(x.as_chunks::<LANES>().0) {
-            for j in 0..LANES {
-                acc[j] += wc[j] * xc[j];
-            }
-        }
+    fn dot(w: &[f32], x: &[f32], avx: bool) -> f32 {
+        let acc = crate::arch::dot8(w, x, avx);
         ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
     }
 
@@ -115,18 +113,8 @@ impl Mixer {
     }
 
     #[inline(always)]
-    fn train(w: &mut [f32], x: &[f32], e: f32) {
-        let ec = [e; LANES];
-        for (wc, xc) in w
-            .as_chunks_mut::<LANES>()
-            .0
-            .iter_mut()
-            .zip(x.as_chunks::<LANES>().0)
-        {
-            for j in 0..LANES {
-                wc[j] += xc[j] * ec[j];
-            }
-        }
+    fn train(w: &mut [f32], x: &[f32], e: f32, avx: bool) {
+        crate::arch::train8(w, x, e, avx);
     }
 
     /// Mixes `x` (exactly [`inputs`](Self::inputs) values; a bias is appended here) with
@@ -144,7 +132,7 @@ impl Mixer {
         for (k, sel) in self.selected.iter_mut().enumerate() {
             let c = contexts.get(k).copied().unwrap_or(0).min(self.sizes[k] - 1);
             *sel = self.offsets[k] + c * stride;
-            let d = Self::to_stretch(Self::dot(&self.weights[*sel..*sel + stride], &self.xf));
+            let d = Self::to_stretch(Self::dot(&self.weights[*sel..*sel + stride], &self.xf, self.avx));
             self.out[k] = d;
             self.outf[k] = d as f32;
             self.out_p[k] = squash(d);
@@ -178,7 +166,7 @@ impl Mixer {
         for k in 0..self.selected.len() {
             let e = (y - self.out_p[k]) as f32 * scale;
             let s = self.selected[k];
-            Self::train(&mut self.weights[s..s + stride], &self.xf, e);
+            Self::train(&mut self.weights[s..s + stride], &self.xf, e, self.avx);
         }
         let e = (y - self.pr) as f32 * (self.lr_final as f32 * (1.0 / (1u64 << 30) as f32));
         let s = self.final_sel;
