@@ -299,6 +299,15 @@ impl CmModel {
     fn p(&mut self) -> u32 {
         let h = &self.h;
         self.x.clear();
+        let c0 = h.c0() as usize;
+        let c1 = h.back(1) as usize;
+        let c2 = h.back(2) as usize;
+        let apm_cx = [c0 | (c1 << 8), (c0 ^ (c1 << 8) ^ (c2 << 16)).wrapping_mul(0x9e37) >> 8];
+        if let Some((_, a2, a3)) = &self.apm {
+            // Their rows are needed after mixing: ask for them now.
+            a2.prefetch(apm_cx[0]);
+            a3.prefetch(apm_cx[1]);
+        }
         // Every model first sets its contexts and prefetches, so that the cache misses of
         // all models overlap; then each predicts.
         if matches!(h.bit_pos(), 0 | 3) {
@@ -334,8 +343,6 @@ impl CmModel {
             }
             None => 0,
         };
-        let c0 = h.c0() as usize;
-        let c1 = h.back(1) as usize;
         let known = self
             .orders
             .iter()
@@ -357,9 +364,8 @@ impl CmModel {
         let p16 = match &mut self.apm {
             Some((a1, a2, a3)) => {
                 let p1 = a1.refine(pm, c0);
-                let p2 = a2.refine(pm, c0 | (c1 << 8));
-                let c2 = h.back(2) as usize;
-                let p3 = a3.refine(pm, (c0 ^ (c1 << 8) ^ (c2 << 16)).wrapping_mul(0x9e37) >> 8);
+                let p2 = a2.refine(pm, apm_cx[0]);
+                let p3 = a3.refine(pm, apm_cx[1]);
                 (pm * 16 + p1 + p2 * 3 + p3 * 3) >> 3
             }
             None => pm * 16,
