@@ -168,14 +168,30 @@ pub mod slot {
     /// The next bit-history state after `bit`.
     #[inline(always)]
     pub fn next_state(st: usize, bit: bool) -> usize {
+        NEXT_STATE[(st & 255) * 2 + bit as usize] as usize
+    }
+
+    /// [`next_state`] for every state and bit, computed once at compile time (a lookup
+    /// instead of a few branches per slot and bit).
+    const NEXT_STATE: [u8; 512] = {
+        let mut t = [0u8; 512];
+        let mut i = 0;
+        while i < 512 {
+            t[i] = next_state_of(i / 2, i % 2 == 1) as u8;
+            i += 1;
+        }
+        t
+    };
+
+    const fn next_state_of(st: usize, bit: bool) -> usize {
         let (mut n0, mut n1, h) = (st >> 5, (st >> 2) & 7, st & 3);
         if bit {
-            n1 = (n1 + 1).min(7);
+            n1 = if n1 < 7 { n1 + 1 } else { 7 };
             if n0 > 2 {
                 n0 = n0.div_ceil(2);
             }
         } else {
-            n0 = (n0 + 1).min(7);
+            n0 = if n0 < 7 { n0 + 1 } else { 7 };
             if n1 > 2 {
                 n1 = n1.div_ceil(2);
             }
