@@ -245,6 +245,7 @@ struct CmModel {
     apm: Option<(Apm, Apm, Apm)>,
     tweedie: Option<TweedieCalibrator>,
     x: Inputs,
+    column: usize,
 }
 
 impl CmModel {
@@ -291,6 +292,7 @@ impl CmModel {
                 .then(|| (Apm::new(256, 6), Apm::new(65536, 5), Apm::new(65536, 5))),
             tweedie: (cfg.tweedie > 0).then(|| TweedieCalibrator::new(cfg.tweedie, 3, 1 << 14)),
             x: Inputs::with_capacity(n),
+            column: 0,
         }
     }
 
@@ -348,11 +350,15 @@ impl CmModel {
             .iter()
             .filter(|o| o.order() >= 2 && o.known())
             .count();
-        // Column within the detected record (0 without one), with the bit position.
-        let column = match &self.record {
-            Some(r) if r.record_len() > 0 => 1 + (h.pos() % r.record_len()).min(62),
-            _ => 0,
-        };
+        // Column within the detected record (0 without one), with the bit position; a
+        // division, so once per byte.
+        if h.bit_pos() == 0 {
+            self.column = match &self.record {
+                Some(r) if r.record_len() > 0 => 1 + (h.pos() % r.record_len()).min(62),
+                _ => 0,
+            };
+        }
+        let column = self.column;
         let ctxs = [
             c0,
             mstate * 8 + h.bit_pos() as usize,
