@@ -1,6 +1,7 @@
 //! Tuning aid for `cm`: prints the ideal cost (bits per byte) of files under a level's
 //! configuration with overrides from the environment (`LR`, `LIMIT`, `TB` (table bits), `TWEEDIE`
-//! (calibrator steps), `SEL` (mixer selectors), `ORDERS` (comma-separated), `MB` (match
+//! (calibrator steps), `SEL` (mixer selectors), `ORDERS` (comma-separated), `SPAT` (sparse
+//! patterns, `;`-separated lists of distances such as `4;2,3;1,3`), `MB` (match
 //! table bits), and
 //! `WORD`, `SPARSE`,
 //! `RECORD`, `APM`, `MATCH`, `LEAN`, `FAST` set to 0 or 1 for ablations); `MEM=1` also prints
@@ -58,6 +59,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect::<Result<_, _>>()?;
     }
     flag("FAST", &mut cfg.fast);
+    if let Ok(v) = std::env::var("SPAT") {
+        cfg.sparse_patterns = v
+            .split(';')
+            .map(|p| p.split(',').map(str::parse).collect::<Result<_, _>>())
+            .collect::<Result<_, _>>()?;
+    }
     if let Ok(v) = std::env::var("MB") {
         cfg.match_bits = v.parse()?;
     }

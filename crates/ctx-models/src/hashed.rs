@@ -72,8 +72,11 @@ impl ContextTable {
     /// A table of `2^bits` buckets (64 bytes each); `bits` is clamped to `2..=26`.
     pub fn new(bits: u32) -> Self {
         let n = 1usize << bits.clamp(2, 26);
+        let mut buckets = Vec::with_capacity(n);
+        crate::arch::advise_huge_pages(buckets.spare_capacity_mut());
+        buckets.resize(n, EMPTY);
         Self {
-            buckets: vec![EMPTY; n],
+            buckets,
             mask: n - 1,
         }
     }

@@ -111,8 +111,10 @@ struct LeanMatch {
 impl LeanMatch {
     fn new(bits: u32) -> Self {
         let bits = bits.clamp(4, 28);
+        let table = vec![0; 1 << bits];
+        crate::arch::advise_huge_pages(&table);
         Self {
-            table: vec![0; 1 << bits],
+            table,
             shift: 64 - bits,
             ptr: 0,
             len: 0,
@@ -205,6 +207,8 @@ impl Lines {
     fn zeroed(lines: usize) -> Self {
         // One line more than needed, to start on a 64-byte boundary.
         let v = vec![0u32; (lines + 1) * 16];
+        // Zeroed memory is mapped lazily: the advice comes before the first write.
+        crate::arch::advise_huge_pages(&v);
         let base = (64 - v.as_ptr() as usize % 64) % 64 / 4;
         Self { v, base }
     }

@@ -52,10 +52,12 @@ impl MatchModel {
     pub fn new(table_bits: u32, min_len: usize) -> Self {
         let n = 1usize << table_bits.clamp(4, 28);
         let min_len = min_len.clamp(2, 32);
+        let table = vec![0; n];
+        crate::arch::advise_huge_pages(&table);
         Self {
             min_len,
             long_len: (4 * min_len).min(64),
-            table: vec![0; n],
+            table,
             mask: n - 1,
             ptr: 0,
             len: 0,

@@ -54,6 +54,8 @@ pub struct CmConfig {
     pub word: bool,
     /// Whether the sparse model is on.
     pub sparse: bool,
+    /// The sparse model's patterns (distances back, see [`SparseModel`]).
+    pub sparse_patterns: Vec<Vec<usize>>,
     /// Whether the record (column) model is on.
     pub record: bool,
     /// Match-model hash table size, log2; 0 turns the match model off.
@@ -99,6 +101,7 @@ impl CmConfig {
             apm,
             lr: if level <= 4 { 4 } else { 2 },
             fast: level == 1,
+            sparse_patterns: SparseModel::default_patterns(),
         };
         Ok(match level {
             // The lean pipeline adapts faster: lower count limit, higher mixer rate
@@ -146,7 +149,7 @@ impl CmConfig {
         self.orders.len()
             + if self.word { 3 } else { 0 }
             + if self.sparse {
-                SparseModel::default_patterns().len()
+                self.sparse_patterns.len()
             } else {
                 0
             }
@@ -265,7 +268,7 @@ impl CmModel {
         let word = cfg.word.then(|| WordModel::new(tb, cfg.limit));
         let sparse = cfg
             .sparse
-            .then(|| SparseModel::new(SparseModel::default_patterns(), tb, cfg.limit));
+            .then(|| SparseModel::new(cfg.sparse_patterns.clone(), tb, cfg.limit));
         let record = cfg.record.then(|| RecordModel::new(tb, cfg.limit));
         let matcher = (cfg.match_bits > 0)
             .then(|| MatchModel::new(cfg.bits_for(len, cfg.match_bits), cfg.match_min));
