@@ -53,10 +53,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         cfg.table_bits = v.parse()?;
     }
     if let Ok(v) = std::env::var("ORDERS") {
-        cfg.orders = v
-            .split(',')
-            .map(str::parse)
-            .collect::<Result<_, _>>()?;
+        cfg.orders = v.split(',').map(str::parse).collect::<Result<_, _>>()?;
     }
     flag("FAST", &mut cfg.fast);
     if let Ok(v) = std::env::var("SPAT") {

@@ -37,7 +37,9 @@ pub(crate) fn has_avx() -> bool {
 #[inline(always)]
 fn dot8_generic(w: &[f32], x: &[f32]) -> [f32; LANES] {
     let mut acc = [0f32; LANES];
-    for (wc, xc) in w.as_chunks::<LANES>().0.iter().zip(x.as_chunks::<LANES>().0) {
+    for (wc, xc) in w.chunks_exact(LANES).zip(x.chunks_exact(LANES)) {
+        let wc: &[f32; LANES] = wc.try_into().expect("8 lanes");
+        let xc: &[f32; LANES] = xc.try_into().expect("8 lanes");
         for j in 0..LANES {
             acc[j] += wc[j] * xc[j];
         }
@@ -48,12 +50,9 @@ fn dot8_generic(w: &[f32], x: &[f32]) -> [f32; LANES] {
 #[inline(always)]
 fn train8_generic(w: &mut [f32], x: &[f32], e: f32) {
     let ec = [e; LANES];
-    for (wc, xc) in w
-        .as_chunks_mut::<LANES>()
-        .0
-        .iter_mut()
-        .zip(x.as_chunks::<LANES>().0)
-    {
+    for (wc, xc) in w.chunks_exact_mut(LANES).zip(x.chunks_exact(LANES)) {
+        let wc: &mut [f32; LANES] = wc.try_into().expect("8 lanes");
+        let xc: &[f32; LANES] = xc.try_into().expect("8 lanes");
         for j in 0..LANES {
             wc[j] += xc[j] * ec[j];
         }
@@ -62,13 +61,17 @@ fn train8_generic(w: &mut [f32], x: &[f32], e: f32) {
 
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 #[target_feature(enable = "avx")]
-fn dot8_avx(w: &[f32], x: &[f32]) -> [f32; LANES] {
+/// # Safety
+/// The CPU must have AVX.
+unsafe fn dot8_avx(w: &[f32], x: &[f32]) -> [f32; LANES] {
     dot8_generic(w, x)
 }
 
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 #[target_feature(enable = "avx")]
-fn train8_avx(w: &mut [f32], x: &[f32], e: f32) {
+/// # Safety
+/// The CPU must have AVX.
+unsafe fn train8_avx(w: &mut [f32], x: &[f32], e: f32) {
     train8_generic(w, x, e)
 }
 

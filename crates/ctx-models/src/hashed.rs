@@ -60,7 +60,11 @@ impl ContextTable {
         // Zeroed memory is mapped lazily: the advice comes before the first write.
         crate::arch::advise_huge_pages(&v);
         let base = (64 - v.as_ptr() as usize % 64) % 64 / 4;
-        Self { v, base, mask: n - 1 }
+        Self {
+            v,
+            base,
+            mask: n - 1,
+        }
     }
 
     /// Memory used, in bytes.

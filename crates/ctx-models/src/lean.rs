@@ -20,9 +20,9 @@
 //! [`slot::INIT`], so that a zeroed allocation (which the allocator maps lazily) is a table
 //! of fresh slots: the 71 MiB order-2 table costs only the pages that the data touches.
 
+use crate::arch::prefetch;
 use crate::counter::{AdaptiveMap, slot};
 use crate::hashed::hash64;
-use crate::arch::prefetch;
 use crate::{Apm, BitPredictor, History, squash, stretch};
 
 /// Bytes hashed by the lean match model to find a match (and its minimum length).
@@ -490,9 +490,21 @@ impl LeanPredictor {
     /// Learns the coded bit and moves on to the next.
     #[inline]
     pub fn update(&mut self, bit: bool) {
-        Self::train(&mut self.weights[self.set], &self.x, bit, self.p1, self.lr_now);
+        Self::train(
+            &mut self.weights[self.set],
+            &self.x,
+            bit,
+            self.p1,
+            self.lr_now,
+        );
         if self.two_sets {
-            Self::train(&mut self.weights[self.set2], &self.x, bit, self.p2, self.lr_now);
+            Self::train(
+                &mut self.weights[self.set2],
+                &self.x,
+                bit,
+                self.p2,
+                self.lr_now,
+            );
         }
         let limit = self.limit;
         let c0 = self.h.c0() as usize;
@@ -554,6 +566,10 @@ mod tests {
                 m.update(bit);
             }
         }
-        assert!(bits / (text.len() as f64) < 0.5, "{}", bits / text.len() as f64);
+        assert!(
+            bits / (text.len() as f64) < 0.5,
+            "{}",
+            bits / text.len() as f64
+        );
     }
 }

@@ -132,7 +132,11 @@ impl Mixer {
         for (k, sel) in self.selected.iter_mut().enumerate() {
             let c = contexts.get(k).copied().unwrap_or(0).min(self.sizes[k] - 1);
             *sel = self.offsets[k] + c * stride;
-            let d = Self::to_stretch(Self::dot(&self.weights[*sel..*sel + stride], &self.xf, self.avx));
+            let d = Self::to_stretch(Self::dot(
+                &self.weights[*sel..*sel + stride],
+                &self.xf,
+                self.avx,
+            ));
             self.out[k] = d;
             self.outf[k] = d as f32;
             self.out_p[k] = squash(d);

@@ -320,7 +320,10 @@ impl CmModel {
         let c0 = h.c0() as usize;
         let c1 = h.back(1) as usize;
         let c2 = h.back(2) as usize;
-        let apm_cx = [c0 | (c1 << 8), (c0 ^ (c1 << 8) ^ (c2 << 16)).wrapping_mul(0x9e37) >> 8];
+        let apm_cx = [
+            c0 | (c1 << 8),
+            (c0 ^ (c1 << 8) ^ (c2 << 16)).wrapping_mul(0x9e37) >> 8,
+        ];
         if let Some((_, a2, a3)) = &self.apm {
             // Their rows are needed after mixing: ask for them now.
             a2.prefetch(apm_cx[0]);
@@ -469,7 +472,9 @@ pub fn encode_block_with(
     cfg: &CmConfig,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Vec<u8>> {
-    with_model!(cfg, data.len(), |model| encode_with(data, &mut model, progress))
+    with_model!(cfg, data.len(), |model| encode_with(
+        data, &mut model, progress
+    ))
 }
 
 fn encode_with(
