@@ -183,7 +183,12 @@ impl CmConfig {
             return LeanPredictor::memory(&self.lean_config(len)) + (1usize << history_bits(len));
         }
         let tb = self.bits_for(len, self.table_bits);
-        let tables = self.tables() << (tb + 6);
+        let small: usize = self
+            .orders
+            .iter()
+            .map(|&o| (1usize << (tb + 6)) - (1usize << (order_bits(o, tb) + 6)))
+            .sum();
+        let tables = (self.tables() << (tb + 6)) - small;
         let matcher = if self.match_bits > 0 {
             // position table + the match-byte map
             (4usize << self.bits_for(len, self.match_bits)) + (1 << 20)
@@ -197,6 +202,17 @@ impl CmConfig {
             0
         };
         tables + matcher + history + apm + (1 << 20)
+    }
+}
+
+/// Table size (log2 buckets) of order `order` when the block's tables have `tb`: order 0
+/// has 17 nibble buckets in all and order 1 at most 256 × 17, so their tables stay small
+/// (no collisions, and they stay in the cache); the others get `tb`.
+fn order_bits(order: usize, tb: u32) -> u32 {
+    match order {
+        0 => tb.min(8),
+        1 => tb.min(14),
+        _ => tb,
     }
 }
 
@@ -271,6 +287,7 @@ impl CmModel {
             .orders
             .iter()
             .map(|&o| {
+                let tb = order_bits(o, tb);
                 if cfg.lean {
                     OrderN::lean(o, tb, cfg.limit)
                 } else {
