@@ -200,6 +200,8 @@ impl Apm {
     /// An APM over `contexts` contexts; `rate` (4‥8) sets the learning speed `2^-rate`.
     pub fn new(contexts: usize, rate: u32) -> Self {
         let mut t = Vec::with_capacity(contexts.max(1) * 33);
+        // Big APMs are read at random: huge pages, advised before the first write.
+        crate::arch::advise_huge_pages(t.spare_capacity_mut());
         for _ in 0..contexts.max(1) {
             for j in 0..33 {
                 t.push((squash((j - 16) * 128) * 16) as u16);
