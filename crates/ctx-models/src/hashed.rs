@@ -83,7 +83,7 @@ impl ContextTable {
     #[inline(always)]
     pub fn prefetch(&self, hash: u64) {
         let base = hash as usize & self.mask;
-        for i in [base, base ^ 1, base ^ 2] {
+        for i in [base, base ^ 1] {
             crate::arch::prefetch(&self.v[self.at(i)]);
         }
     }
@@ -93,7 +93,7 @@ impl ContextTable {
     pub fn find(&mut self, hash: u64) -> usize {
         let check = (hash >> 48) as u32 | 1; // never 0, which marks an empty bucket
         let base = hash as usize & self.mask;
-        let cand = [base, base ^ 1, base ^ 2];
+        let cand = [base, base ^ 1];
         for &i in &cand {
             let j = self.at(i);
             let b0 = self.v[j];
