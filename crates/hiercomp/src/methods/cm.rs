@@ -122,8 +122,8 @@ impl CmConfig {
                 selectors: 2,
                 ..c(&[1, 2, 3, 4, 6], 18, false, false, 18, true)
             },
-            3 => c(&[1, 2, 3, 4], 17, true, false, 20, true),
-            4 => c(&[0, 1, 2, 3, 4, 6], 17, true, false, 20, true),
+            3 => c(&[1, 2, 3, 4], 18, true, false, 20, true),
+            4 => c(&[0, 1, 2, 3, 4, 6], 18, true, false, 20, true),
             5 => c(&[0, 1, 2, 3, 4, 6], 18, true, false, 22, true),
             6 => c(&[0, 1, 2, 3, 4, 5, 6, 8], 18, true, false, 22, true),
             7 => c(&[0, 1, 2, 3, 4, 5, 6, 8], 18, true, true, 22, true),
