@@ -1,27 +1,4 @@
 //! The lean predictor: a small, fixed context-mixing pipeline built for speed.
-//!
-//! [`LeanPredictor`] is what `cm -l 1` and `-l 2` run. It keeps the ideas of the full
-//! pipeline (adaptive slots per tree node, a match model, logistic mixing) but drops
-//! everything whose cost per bit is large for what it buys:
-//!
-//! * order 1 is a *direct* table indexed by the previous byte and the partial byte;
-//! * up to four orders from 2 up are hashed into tables of 64-byte nibble lines that are
-//!   *direct-mapped*: a line holds a 32-bit check and the 15 slots of a nibble, and a line
-//!   whose check differs is simply reset and taken (no probing, no priorities). A line's
-//!   address then follows from the hash alone, so it is prefetched two ways ahead: at bit
-//!   3 the two lines the low nibble can need, at bit 7 the two lines each order can need
-//!   at the next byte (see `arch`). Memory stalls were half of the time before;
-//! * the match model hashes the last [`LEAN_MATCH_MIN`] bytes in O(1) from the history's
-//!   packed bytes (no window walk), and offers the expected bit with a confidence learnt
-//!   per match length;
-//! * the mixer is integer: fixed-size inputs, 16.16 fixed-point weights, one weight set
-//!   chosen by the partial byte and the match state (and optionally a second one chosen by
-//!   the previous byte and the bit position), exact on every platform;
-//! * optionally an order-1 [`Apm`](crate::Apm) refines the mixed probability.
-//!
-//! Each slot is the crate's [`slot`] format, updated without its bit history (which only
-//! the full pipeline's state maps read). Tables store slots XOR [`slot::INIT`], so that
-//! a zeroed allocation (which the allocator maps lazily) is a table of fresh slots.
 
 use crate::arch::prefetch;
 use crate::counter::{AdaptiveMap, slot};
@@ -284,7 +261,28 @@ impl HashedLines {
     }
 }
 
-/// The lean context-mixing predictor of `cm -l 1`; see the [module docs](self).
+/// [`LeanPredictor`] is what `cm -l 1` and `-l 2` run. It keeps the ideas of the full
+/// pipeline (adaptive slots per tree node, a match model, logistic mixing) but drops
+/// everything whose cost per bit is large for what it buys:
+///
+/// * order 1 is a *direct* table indexed by the previous byte and the partial byte;
+/// * up to four orders from 2 up are hashed into tables of 64-byte nibble lines that are
+///   *direct-mapped*: a line holds a 32-bit check and the 15 slots of a nibble, and a line
+///   whose check differs is simply reset and taken (no probing, no priorities). A line's
+///   address then follows from the hash alone, so it is prefetched two ways ahead: at bit
+///   3 the two lines the low nibble can need, at bit 7 the two lines each order can need
+///   at the next byte (see `arch`). Memory stalls were half of the time before;
+/// * the match model hashes the last [`LEAN_MATCH_MIN`] bytes in O(1) from the history's
+///   packed bytes (no window walk), and offers the expected bit with a confidence learnt
+///   per match length;
+/// * the mixer is integer: fixed-size inputs, 16.16 fixed-point weights, one weight set
+///   chosen by the partial byte and the match state (and optionally a second one chosen by
+///   the previous byte and the bit position), exact on every platform;
+/// * optionally an order-1 [`Apm`](crate::Apm) refines the mixed probability.
+///
+/// Each slot is the crate's [`slot`](crate::slot) format, updated without its bit history (which only
+/// the full pipeline's state maps read). Tables store slots XOR [`slot::INIT`](crate::slot::INIT), so that
+/// a zeroed allocation (which the allocator maps lazily) is a table of fresh slots.
 #[derive(Debug, Clone)]
 pub struct LeanPredictor {
     h: History,

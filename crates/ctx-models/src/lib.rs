@@ -13,6 +13,11 @@
 //! word), [`SparseModel`] (skip contexts), [`RecordModel`] (column contexts of tables and
 //! images), [`MatchModel`] (longest recent match). Each is
 //! usable alone through [`Standalone`], which turns a model into a [`BitPredictor`].
+//! [`LeanPredictor`] is a complete, fixed pipeline built for speed (what `cm -l 1` runs).
+//!
+//! The crate's only `unsafe` code is in one private module, `arch`: software prefetch,
+//! huge-page advice for the big tables, and the AVX copies of the mixer's loops (chosen at
+//! run time, bit-identical to the baseline ones). None of it changes a prediction.
 //!
 //! All arithmetic is fixed point, except the mixer's `f32` sums, which run in a fixed order
 //! (see [`Mixer`]): an encoder and a decoder make bit-identical predictions on

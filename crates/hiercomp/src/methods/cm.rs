@@ -2,25 +2,30 @@
 //!
 //! Each byte is coded as 8 binary decisions along [`hier_tree::BitTree::BYTE`] with a
 //! 32-bit binary arithmetic coder ([`arith_coder::BinaryEncoder`], 16-bit probabilities).
-//! The probability of each bit comes from:
+//! Levels 1–2 run [`LeanPredictor`], a fixed pipeline built for speed (direct order 1,
+//! direct-mapped hashed orders with prefetch, a lean match model, an integer mixer). From
+//! level 3 the probability of each bit comes from:
 //!
 //! 1. order-N hashed context models ([`ctx_models::OrderN`]), N from 0 up to 8 by level,
 //!    each slot holding an adaptive probability and a bit history read through a learnt
-//!    state map (levels 1–2 run them lean: the probability only);
-//! 2. a word model (current word; + previous word; + two previous words) from level 3;
+//!    state map;
+//! 2. a word model (current word; + previous word; + two previous words);
 //! 3. record (column) contexts from level 5, sparse (skip) contexts from level 7;
 //! 4. a match model (the byte after the longest recent match, and that byte as a context);
 //! 5. a two-layer logistic [`Mixer`] whose first-layer weight sets are selected by the
 //!    partial byte, the match state, the previous byte, how many orders know the context,
-//!    and the record column (fewer selectors at low levels);
+//!    and the record column (fewer selectors at low levels and at level 9);
 //! 6. three [`Apm`] stages under order-0, order-1 and hashed order-2 contexts, averaged
 //!    with the mixer output;
-//! 7. from level 6, one step of the [`TweedieCalibrator`].
+//! 7. at levels 6–8, one step of the [`TweedieCalibrator`].
+//!
+//! Before predicting a bit, every model sets its contexts and prefetches what it will read
+//! ([`ContextModel::prepare`]), so that the cache misses of all models overlap.
 //!
 //! Everything is integer arithmetic except the mixer's `f32` sums, which run in a fixed
 //! order, so the decoder reproduces every prediction exactly on any platform. Models are
 //! rebuilt for each container block, so blocks are independent. Hash tables are sized to
-//! the block (one bucket per four bytes, capped by the level), which bounds memory by the
+//! the block (one bucket per two bytes, capped by the level), which bounds memory by the
 //! input as well as by the level; [`CmConfig::memory`] states it. The design, the ablation
 //! and the measurements are in `docs/methods/cm.md`.
 
@@ -73,9 +78,10 @@ pub struct CmConfig {
     /// Number of mixer weight-set selectors (1‥5): partial byte; match state × bit
     /// position; previous byte; known orders × bit position; record column × bit position.
     pub selectors: usize,
-    /// Whether the level runs the dedicated lean pipeline ([`LeanPredictor`]): direct
-    /// orders 1–2, the orders of `orders` above 2 hashed, the lean match model, an integer
-    /// mixer; `word`, `sparse`, `record`, `tweedie`, `lean` and `selectors` are ignored.
+    /// Whether the level runs the dedicated lean pipeline ([`LeanPredictor`]): a direct
+    /// order 1, the orders of `orders` above 1 hashed (at most four), the lean match model,
+    /// an integer mixer with a second weight set when `selectors > 1`, an order-1 APM when
+    /// `apm`; `word`, `sparse`, `record`, `tweedie` and `lean` are ignored.
     pub fast: bool,
 }
 
