@@ -38,6 +38,8 @@ pub struct Mixer {
     lr: i32,
     lr_final: i32,
     updates: u32,
+    /// η of the current 64 updates.
+    scale: f32,
     /// Whether the AVX versions of the loops run (same results, see `arch`).
     avx: bool,
 }
@@ -83,6 +85,7 @@ impl Mixer {
             lr,
             lr_final: lr.max(2) / 2,
             updates: 0,
+            scale: 0.0,
             avx: crate::arch::has_avx(),
         }
     }
@@ -162,10 +165,14 @@ impl Mixer {
         let y = (bit as i32) << 12;
         // lr · (1 + 3·D/(D + t)), D = 2^17 bits; η = lr · 2^-30 per stretch unit and
         // 12-bit probability unit (the scale of the former 16.16 fixed-point mixer).
+        // The rate is recomputed every 64 bits (a division per bit cost ≈ 3% at `cm -l 9`).
+        if self.updates % 64 == 0 {
+            let lr = self.lr
+                + ((3 * self.lr as i64 * (1 << 17)) / ((1 << 17) + self.updates as i64 + 1)) as i32;
+            self.scale = lr as f32 * (1.0 / (1u64 << 30) as f32);
+        }
         self.updates = self.updates.saturating_add(1);
-        let lr =
-            self.lr + ((3 * self.lr as i64 * (1 << 17)) / ((1 << 17) + self.updates as i64)) as i32;
-        let scale = lr as f32 * (1.0 / (1u64 << 30) as f32);
+        let scale = self.scale;
         let stride = self.stride;
         for k in 0..self.selected.len() {
             let e = (y - self.out_p[k]) as f32 * scale;

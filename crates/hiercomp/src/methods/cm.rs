@@ -600,6 +600,45 @@ mod tests {
     }
 
     #[test]
+    fn garbage_payloads_never_panic() {
+        let mut s = 0x2545_f491_u32;
+        let garbage: Vec<u8> = (0..3000)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                s as u8
+            })
+            .collect();
+        for level in MIN_LEVEL..=MAX_LEVEL {
+            for len in [0, 1, 100, 5000] {
+                // Wrong bytes or an error, never a panic.
+                let _ = decode_block(&garbage[..len.min(garbage.len())], len, level, &mut |_| {});
+            }
+        }
+    }
+
+    #[test]
+    fn lean_levels_roundtrip() {
+        let data: Vec<u8> = (0..20_000u32)
+            .map(|i| (i * 7 % 251) as u8 ^ (i / 1000) as u8)
+            .chain(b"the quick brown fox ".repeat(200))
+            .collect();
+        for level in [1, 2] {
+            let packed = encode_block(&data, level, &mut |_| {}).unwrap();
+            assert!(
+                packed.len() < data.len() / 4,
+                "level {level}: {}",
+                packed.len()
+            );
+            assert_eq!(
+                decode_block(&packed, data.len(), level, &mut |_| {}).unwrap(),
+                data
+            );
+        }
+    }
+
+    #[test]
     fn truncated_and_padded_payloads_are_errors() {
         let data = b"abcabcabcabd".repeat(100);
         let packed = encode_block(&data, 4, &mut |_| {}).unwrap();
