@@ -24,6 +24,8 @@ pub struct TextModel {
     name: Option<(u64, bool)>,
     /// Inside `<…>`.
     in_tag: bool,
+    /// The last byte was a `/` inside a tag (`/>` closes an empty element).
+    slash: bool,
     column: HashedContext,
     column2: HashedContext,
     element: HashedContext,
@@ -45,6 +47,7 @@ impl TextModel {
             stack: Vec::with_capacity(MAX_DEPTH),
             name: None,
             in_tag: false,
+            slash: false,
             column: HashedContext::new(table_bits, limit),
             column2: HashedContext::new(table_bits, limit),
             element: HashedContext::new(table_bits, limit),
@@ -98,20 +101,20 @@ impl TextModel {
                 }
             }
         }
+        let slash = std::mem::take(&mut self.slash);
         match b {
             b'<' => {
                 self.in_tag = true;
                 self.name = Some((0, false));
             }
             b'>' => {
-                // `<br/>`-style empty elements close themselves.
                 self.in_tag = false;
+                // `<br/>`: an empty element closes itself.
+                if slash {
+                    self.stack.pop();
+                }
             }
-            b'/' if self.in_tag => {
-                // Tentative: `/>` pops the element just opened.
-                self.name = None;
-                self.stack.pop();
-            }
+            b'/' if self.in_tag => self.slash = true,
             _ => {}
         }
     }
@@ -188,5 +191,71 @@ impl ContextModel for TextModel {
         self.element.update(bit);
         self.indirect1.update(bit);
         self.indirect2.update(bit);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{BitPredictor, Standalone};
+
+    fn read_all(m: &mut TextModel, s: &[u8]) {
+        for &b in s {
+            m.read(b);
+        }
+    }
+
+    #[test]
+    fn column_and_element_nesting() {
+        let mut m = TextModel::new(10, 255);
+        read_all(&mut m, b"abc\nde");
+        assert_eq!(m.column(), 2);
+        read_all(&mut m, b"<a x=\"1\"><b>text");
+        assert_eq!(m.stack.len(), 2);
+        let b = m.stack[1];
+        read_all(&mut m, b"<br/>");
+        assert_eq!(
+            m.stack,
+            vec![m.stack[0], b],
+            "an empty element closes itself"
+        );
+        read_all(&mut m, b"</b>");
+        assert_eq!(m.stack.len(), 1);
+        read_all(&mut m, b"<c href=\"http://x/y\">");
+        assert_eq!(m.stack.len(), 2, "a slash in an attribute closes nothing");
+        read_all(&mut m, b"</c></zz></a>");
+        assert!(m.stack.is_empty(), "unknown closing tags are ignored");
+        for _ in 0..100 {
+            read_all(&mut m, b"<d>");
+        }
+        assert_eq!(m.stack.len(), MAX_DEPTH);
+    }
+
+    #[test]
+    fn predicts_line_breaks_from_the_column() {
+        // Lines of 11 pseudo-random letters: only the column tells where '\n' comes.
+        let mut s = 1u32;
+        let mut text = Vec::new();
+        for _ in 0..400 {
+            for _ in 0..11 {
+                s = s.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                text.push(b'a' + (s >> 16) as u8 % 26);
+            }
+            text.push(b'\n');
+        }
+        let mut model = Standalone::new(TextModel::new(12, 255));
+        let mut newline_bits = 0.0;
+        for (i, &byte) in text.iter().enumerate() {
+            for k in (0..8).rev() {
+                let bit = (byte >> k) & 1 == 1;
+                let p1 = model.p1() as f64 / 4096.0;
+                if byte == b'\n' && i > text.len() / 2 {
+                    newline_bits -= if bit { p1 } else { 1.0 - p1 }.log2();
+                }
+                model.update(bit);
+            }
+        }
+        let per_newline = newline_bits / 200.0;
+        assert!(per_newline < 0.5, "{per_newline} bits per line break");
     }
 }
