@@ -7,8 +7,11 @@
 //! 1. order-N hashed context models ([`ctx_models::OrderN`]), N from 0 up to 8 by level,
 //!    each slot holding an adaptive probability and a bit history read through a learnt
 //!    state map (levels 1–2 run them lean: the probability only);
-//! 2. a word model (current word; + previous word; + two previous words) from level 3;
-//! 3. record (column) contexts from level 5, sparse (skip) contexts from level 7;
+//! 2. a word model (current word; + previous word; + two previous words; + the word two
+//!    back) from level 3;
+//! 3. record (column) contexts from level 5, sparse (skip) contexts from level 7, and from
+//!    level 8 the text-layout model ([`ctx_models::TextModel`]: line column, enclosing
+//!    markup element, and what followed the last one and two bytes before);
 //! 4. a match model (the byte after the longest recent match, and that byte as a context);
 //! 5. a two-layer logistic [`Mixer`] whose first-layer weight sets are selected by the
 //!    partial byte, the match state, the previous byte, how many orders know the context,
@@ -20,8 +23,10 @@
 //! Everything is integer arithmetic except the mixer's `f32` sums, which run in a fixed
 //! order, so the decoder reproduces every prediction exactly on any platform. Models are
 //! rebuilt for each container block, so blocks are independent. Hash tables are sized to
-//! the block (one bucket per four bytes, capped by the level), which bounds memory by the
-//! input as well as by the level; [`CmConfig::memory`] states it. The design, the ablation
+//! the block (one bucket per four bytes, capped by the level; orders 0 and 1 small, orders
+//! from 5 up doubled at level 9), which bounds memory by the input as well as by the level;
+//! [`CmConfig::memory`] states it. Blocks over [`LARGE_BLOCK`] bytes use a lower mixer
+//! learning rate. The design, the ablation
 //! and the measurements are in `docs/methods/cm.md`.
 
 use crate::{Error, Result};
