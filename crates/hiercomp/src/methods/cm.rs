@@ -9,9 +9,9 @@
 //!    state map (levels 1–2 run them lean: the probability only);
 //! 2. a word model (current word; + previous word; + two previous words; + the word two
 //!    back) from level 3;
-//! 3. record (column) contexts from level 5, sparse (skip) contexts from level 7, and from
-//!    level 8 the text-layout model ([`ctx_models::TextModel`]: line column, enclosing
-//!    markup element, and what followed the last one and two bytes before);
+//! 3. from level 5 record (column) contexts and the text-layout model
+//!    ([`ctx_models::TextModel`]: line column, enclosing markup element, and what followed
+//!    the last one and two bytes before), sparse (skip) contexts from level 7;
 //! 4. a match model (the byte after the longest recent match, and that byte as a context);
 //! 5. a two-layer logistic [`Mixer`] whose first-layer weight sets are selected by the
 //!    partial byte, the match state, the previous byte, how many orders know the context,
@@ -104,7 +104,7 @@ impl CmConfig {
             // The Tweedie step measured +0.01–0.02% (see the ablation); level 9, which has
             // a speed target, goes without it.
             tweedie: usize::from((6..=8).contains(&level)),
-            text: level >= 8,
+            text: level >= 5,
             lean: level <= 2,
             selectors: match level {
                 1 | 2 => 1,
