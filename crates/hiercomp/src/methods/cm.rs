@@ -86,7 +86,7 @@ pub struct CmConfig {
     /// Number of mixer weight-set selectors (1‥5): partial byte; match state × bit
     /// position; previous byte; known orders × bit position; record column × bit position.
     pub selectors: usize,
-    /// Extra buckets (log2) for the tables of orders 5 and up.
+    /// Extra buckets (log2) for the tables of orders 5 and up and of the word model.
     pub high_extra: u32,
     /// Fewer buckets (log2) for the sparse tables.
     pub sparse_less: u32,
@@ -187,9 +187,15 @@ impl CmConfig {
         match order {
             0 => tb.min(8),
             1 => tb.min(14),
-            5.. => self.bits_for(len, self.table_bits + self.high_extra),
+            5.. => self.high_bits(len),
             _ => tb,
         }
+    }
+
+    /// Buckets (log2) of the tables with the most contexts: orders from 5 up and the word
+    /// model's.
+    fn high_bits(&self, len: usize) -> u32 {
+        self.bits_for(len, self.table_bits + self.high_extra)
     }
 
     /// Buckets (log2) of each sparse table.
@@ -201,9 +207,8 @@ impl CmConfig {
     fn table_memory(&self, len: usize) -> usize {
         let bucket = |bits: u32| 1usize << (bits + 6);
         let tb = self.bits_for(len, self.table_bits);
-        let others = if self.word { 4 } else { 0 }
-            + if self.record { 4 } else { 0 }
-            + if self.text { 5 } else { 0 };
+        let words = if self.word { 4 } else { 0 };
+        let others = if self.record { 4 } else { 0 } + if self.text { 5 } else { 0 };
         let sparse = if self.sparse {
             self.sparse_patterns.len()
         } else {
@@ -213,6 +218,7 @@ impl CmConfig {
             .iter()
             .map(|&o| bucket(self.order_bits(o, len)))
             .sum::<usize>()
+            + words * bucket(self.high_bits(len))
             + others * bucket(tb)
             + sparse * bucket(self.sparse_bits(len))
     }
@@ -328,13 +334,11 @@ impl CmModel {
                 }
             })
             .collect();
-        let word = cfg.word.then(|| WordModel::new(tb, cfg.limit));
+        let word = cfg
+            .word
+            .then(|| WordModel::new(cfg.high_bits(len), cfg.limit));
         let sparse = cfg.sparse.then(|| {
-            SparseModel::new(
-                cfg.sparse_patterns.clone(),
-                cfg.sparse_bits(len),
-                cfg.limit,
-            )
+            SparseModel::new(cfg.sparse_patterns.clone(), cfg.sparse_bits(len), cfg.limit)
         });
         let record = cfg.record.then(|| RecordModel::new(tb, cfg.limit));
         let text = cfg.text.then(|| TextModel::new(tb, cfg.limit));
