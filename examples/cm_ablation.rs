@@ -39,6 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("− word model", |c| c.word = false),
         ("− sparse contexts", |c| c.sparse = false),
         ("− record model", |c| c.record = false),
+        ("− text-layout model", |c| c.text = false),
         ("− match model", |c| c.match_bits = 0),
         ("− orders 5‥8", |c| c.orders.retain(|&o| o <= 4)),
         ("− APM/SSE stages", |c| c.apm = false),

@@ -29,6 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if let Ok(v) = std::env::var("LR") {
         cfg.lr = v.parse()?;
+        cfg.lr_large = cfg.lr;
     }
     let flag = |name: &str, v: &mut bool| {
         if let Ok(s) = std::env::var(name) {
@@ -38,6 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     flag("WORD", &mut cfg.word);
     flag("SPARSE", &mut cfg.sparse);
     flag("RECORD", &mut cfg.record);
+    flag("TEXT", &mut cfg.text);
     flag("APM", &mut cfg.apm);
     flag("LEAN", &mut cfg.lean);
     if std::env::var("MATCH").is_ok_and(|s| s == "0") {
@@ -48,6 +50,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if let Ok(v) = std::env::var("SEL") {
         cfg.selectors = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("HX") {
+        cfg.high_extra = v.parse()?;
     }
     if let Ok(v) = std::env::var("TB") {
         cfg.table_bits = v.parse()?;

@@ -11,7 +11,7 @@
 //!
 //! The models: [`OrderN`] (hashed order-N contexts), [`WordModel`] (current and previous
 //! word), [`SparseModel`] (skip contexts), [`RecordModel`] (column contexts of tables and
-//! images), [`MatchModel`] (longest recent match). Each is
+//! images), [`TextModel`] (line column and markup nesting), [`MatchModel`] (longest recent match). Each is
 //! usable alone through [`Standalone`], which turns a model into a [`BitPredictor`].
 //! [`LeanPredictor`] is a complete, fixed pipeline built for speed (what `cm -l 1` runs).
 //!
@@ -53,6 +53,7 @@ mod logistic;
 mod matcher;
 mod mixer;
 mod record;
+mod text;
 mod tweedie;
 mod word;
 
@@ -67,6 +68,7 @@ pub use logistic::{squash, stretch};
 pub use matcher::MatchModel;
 pub use mixer::{Apm, Mixer};
 pub use record::RecordModel;
+pub use text::TextModel;
 pub use tweedie::{LOGIT_BINS, TweedieCalibrator};
 pub use word::{SparseModel, WordModel};
 

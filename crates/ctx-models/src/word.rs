@@ -27,6 +27,7 @@ pub struct WordModel {
     unigram: HashedContext,
     bigram: HashedContext,
     trigram: HashedContext,
+    skip: HashedContext,
     /// 1 + the byte position whose contexts are set.
     at: usize,
 }
@@ -41,13 +42,14 @@ impl WordModel {
             unigram: HashedContext::new(table_bits, limit),
             bigram: HashedContext::new(table_bits, limit),
             trigram: HashedContext::new(table_bits, limit),
+            skip: HashedContext::new(table_bits, limit),
             at: 0,
         }
     }
 
     /// Memory used, in bytes.
     pub fn memory(&self) -> usize {
-        self.unigram.memory() + self.bigram.memory() + self.trigram.memory()
+        self.unigram.memory() + self.bigram.memory() + self.trigram.memory() + self.skip.memory()
     }
 
     /// The hash of the word being read (0 between words).
@@ -58,7 +60,7 @@ impl WordModel {
 
 impl ContextModel for WordModel {
     fn inputs(&self) -> usize {
-        3 * INPUTS_PER_CONTEXT
+        4 * INPUTS_PER_CONTEXT
     }
 
     #[inline]
@@ -69,6 +71,7 @@ impl ContextModel for WordModel {
             self.unigram.prefetch_nibble(h);
             self.bigram.prefetch_nibble(h);
             self.trigram.prefetch_nibble(h);
+            self.skip.prefetch_nibble(h);
         }
     }
 
@@ -79,12 +82,14 @@ impl ContextModel for WordModel {
         self.unigram.predict(h, x);
         self.bigram.predict(h, x);
         self.trigram.predict(h, x);
+        self.skip.predict(h, x);
     }
 
     fn update(&mut self, _h: &History, bit: bool) {
         self.unigram.update(bit);
         self.bigram.update(bit);
         self.trigram.update(bit);
+        self.skip.update(bit);
     }
 }
 
@@ -118,6 +123,8 @@ impl WordModel {
                 hash_combine(hash_combine(hash64(103), w), self.prev),
                 self.prev2,
             ));
+            self.skip
+                .set_context(hash_combine(hash_combine(hash64(104), w), self.prev2));
         }
     }
 }

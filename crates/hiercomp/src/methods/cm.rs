@@ -9,8 +9,11 @@
 //! 1. order-N hashed context models ([`ctx_models::OrderN`]), N from 0 up to 8 by level,
 //!    each slot holding an adaptive probability and a bit history read through a learnt
 //!    state map;
-//! 2. a word model (current word; + previous word; + two previous words);
-//! 3. record (column) contexts from level 5, sparse (skip) contexts from level 7;
+//! 2. a word model (current word; + previous word; + two previous words; + the word two
+//!    back);
+//! 3. from level 5 record (column) contexts and the text-layout model
+//!    ([`ctx_models::TextModel`]: line column, enclosing markup element, and what followed
+//!    the last one and two bytes before), sparse (skip) contexts from level 7;
 //! 4. a match model (the byte after the longest recent match, and that byte as a context);
 //! 5. a two-layer logistic [`Mixer`] whose first-layer weight sets are selected by the
 //!    partial byte, the match state, the previous byte, how many orders know the context,
@@ -25,15 +28,17 @@
 //! Everything is integer arithmetic except the mixer's `f32` sums, which run in a fixed
 //! order, so the decoder reproduces every prediction exactly on any platform. Models are
 //! rebuilt for each container block, so blocks are independent. Hash tables are sized to
-//! the block (one bucket per two bytes, capped by the level), which bounds memory by the
-//! input as well as by the level; [`CmConfig::memory`] states it. The design, the ablation
+//! the block (one bucket per two bytes, capped by the level; orders 0 and 1 small, orders
+//! from 5 up and the word model doubled at level 9), which bounds memory by the input as
+//! well as by the level; [`CmConfig::memory`] states it. Blocks over [`LARGE_BLOCK`] bytes
+//! use a lower mixer learning rate. The design, the ablation
 //! and the measurements are in `docs/methods/cm.md`.
 
 use crate::{Error, Result};
 use arith_coder::{BinaryDecoder, BinaryEncoder, BitDecoder, BitEncoder};
 use ctx_models::{
     Apm, ContextModel, History, Inputs, LeanConfig, LeanPredictor, MatchModel, Mixer, OrderN,
-    RecordModel, SparseModel, TweedieCalibrator, WordModel,
+    RecordModel, SparseModel, TextModel, TweedieCalibrator, WordModel,
 };
 
 /// Lowest level of `cm`.
@@ -42,6 +47,9 @@ pub const MIN_LEVEL: u8 = 1;
 pub const MAX_LEVEL: u8 = 9;
 /// The level used when none is given.
 pub const DEFAULT_LEVEL: u8 = 5;
+
+/// Blocks longer than this use [`CmConfig::lr_large`].
+pub const LARGE_BLOCK: usize = 2 << 20;
 
 /// Progress is reported after every this many bytes.
 const PROGRESS_STEP: usize = 1 << 16;
@@ -63,6 +71,8 @@ pub struct CmConfig {
     pub sparse_patterns: Vec<Vec<usize>>,
     /// Whether the record (column) model is on.
     pub record: bool,
+    /// Whether the text-layout model (line column, markup nesting) is on.
+    pub text: bool,
     /// Match-model hash table size, log2; 0 turns the match model off.
     pub match_bits: u32,
     /// Minimum match length of the match model.
@@ -71,6 +81,9 @@ pub struct CmConfig {
     pub apm: bool,
     /// Mixer learning rate.
     pub lr: i32,
+    /// Mixer learning rate for blocks of more than [`LARGE_BLOCK`] bytes: long stationary
+    /// data (a 10 MB novel) gains from averaging over more bits.
+    pub lr_large: i32,
     /// Steps of the Tweedie calibrator after the APMs; 0 turns it off.
     pub tweedie: usize,
     /// Whether the order-N models run lean (one input each, no bit-history map).
@@ -78,6 +91,10 @@ pub struct CmConfig {
     /// Number of mixer weight-set selectors (1‥5): partial byte; match state × bit
     /// position; previous byte; known orders × bit position; record column × bit position.
     pub selectors: usize,
+    /// Extra buckets (log2) for the tables of orders 5 and up and of the word model.
+    pub high_extra: u32,
+    /// Fewer buckets (log2) for the sparse tables.
+    pub sparse_less: u32,
     /// Whether the level runs the dedicated lean pipeline ([`LeanPredictor`]): a direct
     /// order 1, the orders of `orders` above 1 hashed (at most four), the lean match model,
     /// an integer mixer with a second weight set when `selectors > 1`, an order-1 APM when
@@ -93,6 +110,7 @@ impl CmConfig {
             // The Tweedie step measured +0.01–0.02% (see the ablation); level 9, which has
             // a speed target, goes without it.
             tweedie: usize::from((6..=8).contains(&level)),
+            text: level >= 5,
             lean: level <= 2,
             selectors: match level {
                 1 | 2 => 1,
@@ -109,6 +127,9 @@ impl CmConfig {
             match_min: 6,
             apm,
             lr: if level <= 4 { 4 } else { 2 },
+            lr_large: if level <= 4 { 4 } else { 1 },
+            high_extra: u32::from(level == 9),
+            sparse_less: u32::from(level == 9),
             fast: level <= 2,
             // The three of the six default patterns that pay most (each of the others
             // gains under 0.03%, and every context costs ≈ 4% of the time at level 9).
@@ -120,6 +141,7 @@ impl CmConfig {
             1 => CmConfig {
                 limit: 20,
                 lr: 8,
+                lr_large: 8,
                 ..c(&[1, 2, 3, 4], 18, false, false, 18, false)
             },
             2 => CmConfig {
@@ -163,15 +185,48 @@ impl CmConfig {
         }
     }
 
-    fn tables(&self) -> usize {
-        self.orders.len()
-            + if self.word { 3 } else { 0 }
-            + if self.sparse {
-                self.sparse_patterns.len()
-            } else {
-                0
-            }
-            + if self.record { 4 } else { 0 }
+    /// Buckets (log2) of the order-`order` table for a block of `len` bytes. Orders 0 and
+    /// 1 have at most 17 and 4,352 nibble contexts, so small tables hold them all; orders
+    /// from 5 up, whose contexts are the most numerous, get `high_extra` more bits.
+    fn order_bits(&self, order: usize, len: usize) -> u32 {
+        let tb = self.bits_for(len, self.table_bits);
+        match order {
+            0 => tb.min(8),
+            1 => tb.min(14),
+            5.. => self.high_bits(len),
+            _ => tb,
+        }
+    }
+
+    /// Buckets (log2) of the tables with the most contexts: orders from 5 up and the word
+    /// model's.
+    fn high_bits(&self, len: usize) -> u32 {
+        self.bits_for(len, self.table_bits + self.high_extra)
+    }
+
+    /// Buckets (log2) of each sparse table.
+    fn sparse_bits(&self, len: usize) -> u32 {
+        self.bits_for(len, self.table_bits - self.sparse_less)
+    }
+
+    /// Memory of the hashed context tables for a block of `len` bytes.
+    fn table_memory(&self, len: usize) -> usize {
+        let bucket = |bits: u32| 1usize << (bits + 6);
+        let tb = self.bits_for(len, self.table_bits);
+        let words = if self.word { 4 } else { 0 };
+        let others = if self.record { 4 } else { 0 } + if self.text { 5 } else { 0 };
+        let sparse = if self.sparse {
+            self.sparse_patterns.len()
+        } else {
+            0
+        };
+        self.orders
+            .iter()
+            .map(|&o| bucket(self.order_bits(o, len)))
+            .sum::<usize>()
+            + words * bucket(self.high_bits(len))
+            + others * bucket(tb)
+            + sparse * bucket(self.sparse_bits(len))
     }
 
     /// Table size (log2 buckets) for a block of `len` bytes: each byte touches two buckets
@@ -188,13 +243,7 @@ impl CmConfig {
         if self.fast {
             return LeanPredictor::memory(&self.lean_config(len)) + (1usize << history_bits(len));
         }
-        let tb = self.bits_for(len, self.table_bits);
-        let small: usize = self
-            .orders
-            .iter()
-            .map(|&o| (1usize << (tb + 6)) - (1usize << (order_bits(o, tb) + 6)))
-            .sum();
-        let tables = (self.tables() << (tb + 6)) - small;
+        let tables = self.table_memory(len);
         let matcher = if self.match_bits > 0 {
             // position table + the match-byte map
             (4usize << self.bits_for(len, self.match_bits)) + (1 << 20)
@@ -208,17 +257,6 @@ impl CmConfig {
             0
         };
         tables + matcher + history + apm + (1 << 20)
-    }
-}
-
-/// Table size (log2 buckets) of order `order` when the block's tables have `tb`: order 0
-/// has 17 nibble buckets in all and order 1 at most 256 × 17, so their tables stay small
-/// (no collisions, and they stay in the cache); the others get `tb`.
-fn order_bits(order: usize, tb: u32) -> u32 {
-    match order {
-        0 => tb.min(8),
-        1 => tb.min(14),
-        _ => tb,
     }
 }
 
@@ -278,6 +316,7 @@ struct CmModel {
     word: Option<WordModel>,
     sparse: Option<SparseModel>,
     record: Option<RecordModel>,
+    text: Option<TextModel>,
     matcher: Option<MatchModel>,
     mixer: Mixer,
     apm: Option<(Apm, Apm, Apm)>,
@@ -293,25 +332,28 @@ impl CmModel {
             .orders
             .iter()
             .map(|&o| {
-                let tb = order_bits(o, tb);
                 if cfg.lean {
-                    OrderN::lean(o, tb, cfg.limit)
+                    OrderN::lean(o, cfg.order_bits(o, len), cfg.limit)
                 } else {
-                    OrderN::new(o, tb, cfg.limit)
+                    OrderN::new(o, cfg.order_bits(o, len), cfg.limit)
                 }
             })
             .collect();
-        let word = cfg.word.then(|| WordModel::new(tb, cfg.limit));
-        let sparse = cfg
-            .sparse
-            .then(|| SparseModel::new(cfg.sparse_patterns.clone(), tb, cfg.limit));
+        let word = cfg
+            .word
+            .then(|| WordModel::new(cfg.high_bits(len), cfg.limit));
+        let sparse = cfg.sparse.then(|| {
+            SparseModel::new(cfg.sparse_patterns.clone(), cfg.sparse_bits(len), cfg.limit)
+        });
         let record = cfg.record.then(|| RecordModel::new(tb, cfg.limit));
+        let text = cfg.text.then(|| TextModel::new(tb, cfg.limit));
         let matcher = (cfg.match_bits > 0)
             .then(|| MatchModel::new(cfg.bits_for(len, cfg.match_bits), cfg.match_min));
         let mut n = orders.iter().map(ContextModel::inputs).sum::<usize>();
         n += word.as_ref().map_or(0, ContextModel::inputs);
         n += sparse.as_ref().map_or(0, ContextModel::inputs);
         n += record.as_ref().map_or(0, ContextModel::inputs);
+        n += text.as_ref().map_or(0, ContextModel::inputs);
         n += matcher.as_ref().map_or(0, ContextModel::inputs);
         Self {
             h: History::new(history_bits(len)),
@@ -319,12 +361,17 @@ impl CmModel {
             word,
             sparse,
             record,
+            text,
             matcher,
             mixer: Mixer::new(
                 n,
                 &[256, 16 * 8, 256, 16 * 8, 64 * 8][..cfg.selectors.clamp(1, 5)],
                 16,
-                cfg.lr,
+                if len > LARGE_BLOCK {
+                    cfg.lr_large
+                } else {
+                    cfg.lr
+                },
             ),
             apm: cfg
                 .apm
@@ -367,6 +414,9 @@ impl CmModel {
             if let Some(m) = &mut self.record {
                 m.prepare(h);
             }
+            if let Some(m) = &mut self.text {
+                m.prepare(h);
+            }
         }
         for m in &mut self.orders {
             m.predict(h, &mut self.x);
@@ -378,6 +428,9 @@ impl CmModel {
             m.predict(h, &mut self.x);
         }
         if let Some(m) = &mut self.record {
+            m.predict(h, &mut self.x);
+        }
+        if let Some(m) = &mut self.text {
             m.predict(h, &mut self.x);
         }
         let mstate = match &mut self.matcher {
@@ -448,6 +501,9 @@ impl CmModel {
             m.update(h, bit);
         }
         if let Some(m) = &mut self.record {
+            m.update(h, bit);
+        }
+        if let Some(m) = &mut self.text {
             m.update(h, bit);
         }
         if let Some(m) = &mut self.matcher {
@@ -591,7 +647,7 @@ mod tests {
         for level in MIN_LEVEL..=MAX_LEVEL {
             let m = CmConfig::for_level(level).unwrap().memory(block);
             assert!(m >= last, "memory grows with the level");
-            assert!(m < 1200 << 20, "level {level}: {} MiB", m >> 20);
+            assert!(m <= 1 << 30, "level {level}: {} MiB", m >> 20);
             last = m;
         }
         // Small inputs get small tables.
