@@ -1,5 +1,5 @@
 //! Ablation of `cm`: the ideal coding cost of whole corpora under a level's configuration
-//! with one component removed at a time, as a markdown table.
+//! with one component removed (or added, or toggled) at a time, as a markdown table.
 //!
 //! ```text
 //! cargo run --release -p hiercomp-examples --example cm_ablation -- LEVEL DIR...
@@ -39,12 +39,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("− word model", |c| c.word = false),
         ("− sparse contexts", |c| c.sparse = false),
         ("− record model", |c| c.record = false),
+        ("− text-layout model", |c| c.text = false),
         ("− match model", |c| c.match_bits = 0),
         ("− orders 5‥8", |c| c.orders.retain(|&o| o <= 4)),
         ("− APM/SSE stages", |c| c.apm = false),
-        ("− Tweedie calibrator", |c| c.tweedie = 0),
+        ("Tweedie calibrator on/off (1 step)", |c| {
+            c.tweedie = usize::from(c.tweedie == 0)
+        }),
         ("Tweedie with 3 steps", |c| c.tweedie = 3),
         ("1 mixer selector (c0)", |c| c.selectors = 1),
+        ("5 mixer selectors", |c| c.selectors = 5),
+        ("+ order 7", |c| {
+            if !c.orders.contains(&7) {
+                c.orders.push(7);
+                c.orders.sort_unstable();
+            }
+        }),
+        ("6 sparse patterns (2; 3; 4; 2,3; 2,4; 1,3)", |c| {
+            c.sparse_patterns = vec![
+                vec![2],
+                vec![3],
+                vec![4],
+                vec![2, 3],
+                vec![2, 4],
+                vec![1, 3],
+            ]
+        }),
     ];
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut rows: Vec<(usize, Vec<f64>)> = Vec::new();

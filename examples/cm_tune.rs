@@ -1,15 +1,18 @@
 //! Tuning aid for `cm`: prints the ideal cost (bits per byte) of files under a level's
 //! configuration with overrides from the environment (`LR`, `LIMIT`, `TB` (table bits), `TWEEDIE`
-//! (calibrator steps), `SEL` (mixer selectors), and
+//! (calibrator steps), `SEL` (mixer selectors), `ORDERS` (comma-separated), `SPAT` (sparse
+//! patterns, `;`-separated lists of distances such as `4;2,3;1,3`), `MB` (match
+//! table bits), and
 //! `WORD`, `SPARSE`,
-//! `RECORD`, `APM`, `MATCH` set to 0 or 1 for ablations); `MEM=1` also prints
-//! each level's model memory for a 16 MiB block.
+//! `RECORD`, `APM`, `MATCH`, `LEAN`, `FAST` set to 0 or 1 for ablations); `MEM=1` also prints
+//! each level's model memory for a 16 MiB block; `SPEED=1` runs the real coder (compress,
+//! decompress, compare) and prints sizes and speeds instead of ideal costs.
 //!
 //! ```text
 //! LR=4 cargo run --release -p hiercomp-examples --example cm_tune -- LEVEL FILE...
 //! ```
 
-use hiercomp::methods::cm::{CmConfig, cost_bits};
+use hiercomp::methods::cm::{CmConfig, cost_bits, decode_block_with, encode_block_with};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -26,6 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if let Ok(v) = std::env::var("LR") {
         cfg.lr = v.parse()?;
+        cfg.lr_large = cfg.lr;
     }
     let flag = |name: &str, v: &mut bool| {
         if let Ok(s) = std::env::var(name) {
@@ -35,6 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     flag("WORD", &mut cfg.word);
     flag("SPARSE", &mut cfg.sparse);
     flag("RECORD", &mut cfg.record);
+    flag("TEXT", &mut cfg.text);
     flag("APM", &mut cfg.apm);
     flag("LEAN", &mut cfg.lean);
     if std::env::var("MATCH").is_ok_and(|s| s == "0") {
@@ -46,15 +51,55 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Ok(v) = std::env::var("SEL") {
         cfg.selectors = v.parse()?;
     }
+    if let Ok(v) = std::env::var("HX") {
+        cfg.high_extra = v.parse()?;
+    }
     if let Ok(v) = std::env::var("TB") {
         cfg.table_bits = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("ORDERS") {
+        cfg.orders = v.split(',').map(str::parse).collect::<Result<_, _>>()?;
+    }
+    flag("FAST", &mut cfg.fast);
+    if let Ok(v) = std::env::var("SPAT") {
+        cfg.sparse_patterns = v
+            .split(';')
+            .map(|p| p.split(',').map(str::parse).collect::<Result<_, _>>())
+            .collect::<Result<_, _>>()?;
+    }
+    if let Ok(v) = std::env::var("MB") {
+        cfg.match_bits = v.parse()?;
     }
     if let Ok(v) = std::env::var("LIMIT") {
         cfg.limit = v.parse()?;
     }
     let (mut tb, mut tn) = (0.0, 0usize);
+    let speed = std::env::var_os("SPEED").is_some();
+    let (mut tc, mut td) = (0.0, 0.0);
     for f in args {
         let data = std::fs::read(&f)?;
+        if speed {
+            // Real coding: compress, then decompress and compare.
+            let t = std::time::Instant::now();
+            let packed = encode_block_with(&data, &cfg, &mut |_| {})?;
+            let c = t.elapsed().as_secs_f64();
+            let t = std::time::Instant::now();
+            let back = decode_block_with(&packed, data.len(), &cfg, &mut |_| {})?;
+            let d = t.elapsed().as_secs_f64();
+            assert!(back == data, "{f}: roundtrip mismatch");
+            println!(
+                "{f}: {:.4} bpb {} bytes comp {:.2} MB/s dec {:.2} MB/s",
+                packed.len() as f64 * 8.0 / data.len() as f64,
+                packed.len(),
+                data.len() as f64 / c / 1e6,
+                data.len() as f64 / d / 1e6
+            );
+            tb += packed.len() as f64 * 8.0;
+            tn += data.len();
+            tc += c;
+            td += d;
+            continue;
+        }
         let t = std::time::Instant::now();
         let bits = cost_bits(&data, &cfg);
         println!(
@@ -67,5 +112,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         tn += data.len();
     }
     println!("total: {:.4} bpb", tb / tn.max(1) as f64);
+    if speed {
+        println!(
+            "total: comp {:.2} MB/s dec {:.2} MB/s",
+            tn as f64 / tc / 1e6,
+            tn as f64 / td / 1e6
+        );
+    }
     Ok(())
 }

@@ -168,19 +168,47 @@ pub mod slot {
     /// The next bit-history state after `bit`.
     #[inline(always)]
     pub fn next_state(st: usize, bit: bool) -> usize {
+        NEXT_STATE[(st & 255) * 2 + bit as usize] as usize
+    }
+
+    /// [`next_state`] for every state and bit, computed once at compile time (a lookup
+    /// instead of a few branches per slot and bit).
+    const NEXT_STATE: [u8; 512] = {
+        let mut t = [0u8; 512];
+        let mut i = 0;
+        while i < 512 {
+            t[i] = next_state_of(i / 2, i % 2 == 1) as u8;
+            i += 1;
+        }
+        t
+    };
+
+    const fn next_state_of(st: usize, bit: bool) -> usize {
         let (mut n0, mut n1, h) = (st >> 5, (st >> 2) & 7, st & 3);
         if bit {
-            n1 = (n1 + 1).min(7);
+            n1 = if n1 < 7 { n1 + 1 } else { 7 };
             if n0 > 2 {
                 n0 = n0.div_ceil(2);
             }
         } else {
-            n0 = (n0 + 1).min(7);
+            n0 = if n0 < 7 { n0 + 1 } else { 7 };
             if n1 > 2 {
                 n1 = n1.div_ceil(2);
             }
         }
         (n0 << 5) | (n1 << 2) | ((h << 1) & 3) | bit as usize
+    }
+
+    /// Learns `bit` in the probability and count only, leaving the bit-history state
+    /// as it is (for predictors that never read it); `limit` as in [`update`].
+    #[inline(always)]
+    pub fn update_lean(s: &mut u32, bit: bool, limit: u32) {
+        let n = count(*s);
+        let p = (*s >> 16) as i32;
+        let target = if bit { 65535 } else { 0 };
+        let p = p + (((target - p) as i64 * RECIP[n as usize] as i64) >> 16) as i32;
+        let n = (n + 1).min(limit.min(MAX_COUNT));
+        *s = ((p as u32) << 16) | (n << 8) | (*s & 255);
     }
 
     /// Learns `bit`; `limit` caps the count (at most [`MAX_COUNT`]).

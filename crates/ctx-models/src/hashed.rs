@@ -26,36 +26,28 @@ pub fn hash_combine(h: u64, v: u64) -> u64 {
     hash64(h.rotate_left(23) ^ v.wrapping_mul(0x9e37_79b9_7f4a_7c15))
 }
 
-/// One cache line: aligned so that a bucket never straddles two lines.
-#[derive(Debug, Clone, Copy)]
-#[repr(align(64))]
-struct Bucket([u32; 16]);
-
-impl std::ops::Index<usize> for Bucket {
-    type Output = u32;
-    #[inline(always)]
-    fn index(&self, i: usize) -> &u32 {
-        &self.0[i]
-    }
+/// The hash of the low-nibble bucket of context `hash` after the high nibble (`c0` =
+/// `1hhhh`): two multiplications, cheaper than [`hash_combine`] and enough here, because
+/// `hash` is already mixed; an odd multiplier keeps the 16 nibbles apart in the low
+/// (index) bits, and the last product mixes the high (checksum) bits.
+#[inline(always)]
+fn nibble_hash(hash: u64, c0: u64) -> u64 {
+    (hash ^ c0.wrapping_mul(0x9e37_79b9_7f4a_7c15)).wrapping_mul(0xd6e8_feb8_6659_fd93)
 }
-
-impl std::ops::IndexMut<usize> for Bucket {
-    #[inline(always)]
-    fn index_mut(&mut self, i: usize) -> &mut u32 {
-        &mut self.0[i]
-    }
-}
-
-const EMPTY: Bucket = {
-    let mut b = [slot::INIT; 16];
-    b[0] = 0;
-    Bucket(b)
-};
 
 /// A table of nibble buckets addressed by context hashes.
+///
+/// A bucket is 16 `u32`s, one 64-byte cache line (the table starts on a line boundary, so
+/// a bucket never straddles two): slot 0 holds a 16-bit checksum (0 marks an empty
+/// bucket) and a 16-bit priority, slots 1‥15 the [`slot`](crate::slot)s of the nibble's
+/// tree nodes. Slots are stored XOR [`slot::INIT`], so that zeroed memory is a table of
+/// empty buckets with fresh slots: the table is allocated zeroed, which the allocator
+/// maps lazily, instead of being filled.
 #[derive(Debug, Clone)]
 pub struct ContextTable {
-    buckets: Vec<Bucket>,
+    v: Vec<u32>,
+    /// Index in `v` of slot 0 of bucket 0 (on a 64-byte boundary).
+    base: usize,
     mask: usize,
 }
 
@@ -63,15 +55,37 @@ impl ContextTable {
     /// A table of `2^bits` buckets (64 bytes each); `bits` is clamped to `2..=26`.
     pub fn new(bits: u32) -> Self {
         let n = 1usize << bits.clamp(2, 26);
+        // One bucket more than needed, to start on a 64-byte boundary.
+        let v = vec![0u32; (n + 1) * 16];
+        // Zeroed memory is mapped lazily: the advice comes before the first write.
+        crate::arch::advise_huge_pages(&v);
+        let base = (64 - v.as_ptr() as usize % 64) % 64 / 4;
         Self {
-            buckets: vec![EMPTY; n],
+            v,
+            base,
             mask: n - 1,
         }
     }
 
     /// Memory used, in bytes.
     pub fn memory(&self) -> usize {
-        self.buckets.len() * std::mem::size_of::<Bucket>()
+        self.v.len() * 4
+    }
+
+    /// The index in `v` of slot 0 of bucket `b`.
+    #[inline(always)]
+    fn at(&self, b: usize) -> usize {
+        self.base + b * 16
+    }
+
+    /// Hints the memory system that [`find`](Self::find) will look up `hash` soon (see
+    /// the `arch` module); changes nothing.
+    #[inline(always)]
+    pub fn prefetch(&self, hash: u64) {
+        let base = hash as usize & self.mask;
+        for i in [base, base ^ 1] {
+            crate::arch::prefetch(&self.v[self.at(i)]);
+        }
     }
 
     /// The bucket for `hash`: found by checksum among three neighbours, or claimed.
@@ -79,43 +93,47 @@ impl ContextTable {
     pub fn find(&mut self, hash: u64) -> usize {
         let check = (hash >> 48) as u32 | 1; // never 0, which marks an empty bucket
         let base = hash as usize & self.mask;
-        let cand = [base, base ^ 1, base ^ 2];
+        let cand = [base, base ^ 1];
         for &i in &cand {
-            let b = &mut self.buckets[i];
-            if b[0] & 0xffff == check {
-                if b[0] < 0xffff_0000 {
-                    b[0] += 1 << 16;
+            let j = self.at(i);
+            let b0 = self.v[j];
+            if b0 & 0xffff == check {
+                if b0 < 0xffff_0000 {
+                    self.v[j] = b0 + (1 << 16);
                 }
                 return i;
             }
         }
         let mut victim = cand[0];
         for &i in &cand[1..] {
-            if self.buckets[i][0] >> 16 < self.buckets[victim][0] >> 16 {
+            if self.v[self.at(i)] >> 16 < self.v[self.at(victim)] >> 16 {
                 victim = i;
             }
         }
         for &i in &cand {
             if i != victim {
-                let b = &mut self.buckets[i][0];
-                *b = ((*b >> 17) << 16) | (*b & 0xffff);
+                let j = self.at(i);
+                let b = self.v[j];
+                self.v[j] = ((b >> 17) << 16) | (b & 0xffff);
             }
         }
-        self.buckets[victim] = EMPTY;
-        self.buckets[victim][0] = check | (1 << 16);
+        let j = self.at(victim);
+        self.v[j..j + 16].fill(0);
+        self.v[j] = check | (1 << 16);
         victim
     }
 
     /// The slot (see [`slot`](crate::slot)) at index `slot` (1‥15) of bucket `b`.
     #[inline(always)]
     pub fn counter(&self, b: usize, slot: usize) -> u32 {
-        self.buckets[b][slot]
+        self.v[self.at(b) + (slot & 15)] ^ slot::INIT
     }
 
-    /// Mutable access to the slot at index `slot` of bucket `b`.
+    /// Stores `value` in the slot at index `slot` (1‥15) of bucket `b`.
     #[inline(always)]
-    pub fn counter_mut(&mut self, b: usize, slot: usize) -> &mut u32 {
-        &mut self.buckets[b][slot]
+    pub fn set_counter(&mut self, b: usize, slot: usize, value: u32) {
+        let j = self.at(b) + (slot & 15);
+        self.v[j] = value ^ slot::INIT;
     }
 }
 
@@ -142,7 +160,13 @@ pub struct HashedContext {
     hash: u64,
     bucket: usize,
     slot: usize,
+    /// Whether `hash` is set but its bucket not yet looked up.
+    pending: bool,
 }
+
+/// Bit position at which [`HashedContext::prefetch_nibble`] asks for the two buckets the
+/// low nibble can still need.
+const PREFETCH_BIT: u32 = 3;
 
 impl HashedContext {
     /// A context over `2^table_bits` buckets with count limit `limit` (at most 63) for the
@@ -156,6 +180,7 @@ impl HashedContext {
             hash: 0,
             bucket: 0,
             slot: 1,
+            pending: false,
         }
     }
 
@@ -165,17 +190,36 @@ impl HashedContext {
     }
 
     /// Sets the context for the next byte (call at a byte boundary, before predicting).
+    /// The bucket is prefetched now and looked up at the first [`counter`](Self::counter),
+    /// so that a driver which sets the contexts of all models before predicting with any
+    /// overlaps their cache misses.
     #[inline]
     pub fn set_context(&mut self, hash: u64) {
         self.hash = hash;
-        self.bucket = self.table.find(hash);
+        self.pending = true;
+        self.table.prefetch(hash);
+    }
+
+    /// At bit position 3, prefetches the two buckets that the low nibble may use (a hint
+    /// only; anything else does nothing).
+    #[inline]
+    pub fn prefetch_nibble(&self, h: &History) {
+        if h.bit_pos() == PREFETCH_BIT {
+            let c0 = (h.c0() << 1) as u64;
+            self.table.prefetch(nibble_hash(self.hash, c0));
+            self.table.prefetch(nibble_hash(self.hash, c0 | 1));
+        }
     }
 
     /// The slot for the next bit; moves to the low-nibble bucket when `bit_pos` is 4.
     #[inline]
     pub fn counter(&mut self, h: &History) -> u32 {
+        if self.pending {
+            self.pending = false;
+            self.bucket = self.table.find(self.hash);
+        }
         if h.bit_pos() == 4 {
-            self.bucket = self.table.find(hash_combine(self.hash, h.c0() as u64));
+            self.bucket = self.table.find(nibble_hash(self.hash, h.c0() as u64));
         }
         self.slot = nibble_slot(h.c0(), h.bit_pos());
         self.last = self.table.counter(self.bucket, self.slot);
@@ -214,11 +258,9 @@ impl HashedContext {
         if slot::count(self.last) != 0 {
             self.states.update(bit);
         }
-        slot::update(
-            self.table.counter_mut(self.bucket, self.slot),
-            bit,
-            self.limit,
-        );
+        let mut s = self.last; // the slot read by `predict`
+        slot::update(&mut s, bit, self.limit);
+        self.table.set_counter(self.bucket, self.slot, s);
     }
 
     /// The fast variant of [`predict`](Self::predict): one input, the stretched direct
@@ -232,8 +274,9 @@ impl HashedContext {
     /// Learns the coded bit without the bit-history state map.
     #[inline]
     pub fn update_lean(&mut self, bit: bool) {
-        let s = self.table.counter_mut(self.bucket, self.slot);
-        slot::update(s, bit, self.limit);
+        let mut s = self.last;
+        slot::update(&mut s, bit, self.limit);
+        self.table.set_counter(self.bucket, self.slot, s);
     }
 }
 
@@ -246,6 +289,8 @@ pub struct OrderN {
     order: usize,
     lean: bool,
     ctx: HashedContext,
+    /// 1 + the byte position whose context is set.
+    at: usize,
 }
 
 impl OrderN {
@@ -255,6 +300,7 @@ impl OrderN {
             order: order.min(16),
             lean: false,
             ctx: HashedContext::new(table_bits, limit),
+            at: 0,
         }
     }
 
@@ -313,8 +359,21 @@ impl ContextModel for OrderN {
     }
 
     #[inline]
-    fn predict(&mut self, h: &History, x: &mut Inputs) {
+    fn prepare(&mut self, h: &History) {
         if h.bit_pos() == 0 {
+            if self.at != h.pos() + 1 {
+                self.at = h.pos() + 1;
+                self.ctx.set_context(Self::context_hash(self.order, h));
+            }
+        } else {
+            self.ctx.prefetch_nibble(h);
+        }
+    }
+
+    #[inline]
+    fn predict(&mut self, h: &History, x: &mut Inputs) {
+        if h.bit_pos() == 0 && self.at != h.pos() + 1 {
+            self.at = h.pos() + 1;
             self.ctx.set_context(Self::context_hash(self.order, h));
         }
         if self.lean {

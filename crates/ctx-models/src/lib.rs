@@ -11,8 +11,13 @@
 //!
 //! The models: [`OrderN`] (hashed order-N contexts), [`WordModel`] (current and previous
 //! word), [`SparseModel`] (skip contexts), [`RecordModel`] (column contexts of tables and
-//! images), [`MatchModel`] (longest recent match). Each is
+//! images), [`TextModel`] (line column and markup nesting), [`MatchModel`] (longest recent match). Each is
 //! usable alone through [`Standalone`], which turns a model into a [`BitPredictor`].
+//! [`LeanPredictor`] is a complete, fixed pipeline built for speed (what `cm -l 1` runs).
+//!
+//! The crate's only `unsafe` code is in one private module, `arch`: software prefetch,
+//! huge-page advice for the big tables, and the AVX copies of the mixer's loops (chosen at
+//! run time, bit-identical to the baseline ones). None of it changes a prediction.
 //!
 //! All arithmetic is fixed point, except the mixer's `f32` sums, which run in a fixed order
 //! (see [`Mixer`]): an encoder and a decoder make bit-identical predictions on
@@ -36,16 +41,19 @@
 //! // It learns: far fewer than 8 bits per byte.
 //! assert!(bits / (text.len() as f64) < 5.0);
 //! ```
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 
+mod arch;
 mod counter;
 mod hashed;
 mod history;
+mod lean;
 mod logistic;
 mod matcher;
 mod mixer;
 mod record;
+mod text;
 mod tweedie;
 mod word;
 
@@ -55,10 +63,12 @@ pub use counter::{
 };
 pub use hashed::{ContextTable, HashedContext, INPUTS_PER_CONTEXT, OrderN, hash_combine, hash64};
 pub use history::History;
+pub use lean::{LEAN_MATCH_MIN, LEAN_MAX_HASHED, LeanConfig, LeanPredictor};
 pub use logistic::{squash, stretch};
 pub use matcher::MatchModel;
 pub use mixer::{Apm, Mixer};
 pub use record::RecordModel;
+pub use text::TextModel;
 pub use tweedie::{LOGIT_BINS, TweedieCalibrator};
 pub use word::{SparseModel, WordModel};
 
@@ -87,6 +97,14 @@ pub trait BitPredictor {
 pub trait ContextModel {
     /// How many inputs [`predict`](Self::predict) adds.
     fn inputs(&self) -> usize;
+    /// Optional, before [`predict`](Self::predict) for the same bit: a model may set its
+    /// byte contexts here and start its memory lookups (prefetch), so that a driver which
+    /// prepares every model before predicting with any overlaps the cache misses of all
+    /// models. `predict` gives the same result whether or not `prepare` was called.
+    #[inline]
+    fn prepare(&mut self, h: &History) {
+        let _ = h;
+    }
     /// Adds this model's inputs for the next bit.
     fn predict(&mut self, h: &History, x: &mut Inputs);
     /// Learns the coded bit.

@@ -1,8 +1,10 @@
 //! The match model.
 
 use crate::counter::AdaptiveMap;
-use crate::hashed::hash64;
 use crate::{ContextModel, History, Inputs, stretch};
+
+/// Base of the rolling window hashes (odd, so that every byte position counts).
+const ROLL_BASE: u64 = 0x100_0000_01b3;
 
 /// Longest match kept in the length count.
 const MAX_LEN: usize = 65_535;
@@ -21,6 +23,12 @@ pub struct MatchModel {
     long_len: usize,
     table: Vec<u32>,
     mask: usize,
+    shift: u32,
+    /// Rolling hashes of the last `long_len` and `min_len` bytes:
+    /// `Σᵢ back(i)·B^(i−1)`, `i = 1‥n`, wrapping.
+    roll: [u64; 2],
+    /// `B^n` for the two windows.
+    pow: [u64; 2],
     ptr: usize,
     len: usize,
     expected: Option<u8>,
@@ -52,11 +60,19 @@ impl MatchModel {
     pub fn new(table_bits: u32, min_len: usize) -> Self {
         let n = 1usize << table_bits.clamp(4, 28);
         let min_len = min_len.clamp(2, 32);
+        let table = vec![0; n];
+        crate::arch::advise_huge_pages(&table);
         Self {
             min_len,
             long_len: (4 * min_len).min(64),
-            table: vec![0; n],
+            table,
             mask: n - 1,
+            shift: 64 - n.trailing_zeros(),
+            roll: [0; 2],
+            pow: [
+                ROLL_BASE.wrapping_pow((4 * min_len).min(64) as u32),
+                ROLL_BASE.wrapping_pow(min_len as u32),
+            ],
             ptr: 0,
             len: 0,
             expected: None,
@@ -96,12 +112,18 @@ impl MatchModel {
         self.expected
     }
 
-    fn window_hash(h: &History, n: usize) -> u64 {
-        let mut x = n as u64;
-        for i in 1..=n {
-            x = x.wrapping_mul(0x100_0000_01b3) ^ h.back(i) as u64;
-        }
-        hash64(x)
+    /// The rolling hash of window `k` after one more byte `byte` (the window's oldest
+    /// byte, `leaving`, drops out).
+    #[inline(always)]
+    fn rolled(&self, k: usize, byte: u8, leaving: u8) -> u64 {
+        (self.roll[k].wrapping_mul(ROLL_BASE) + byte as u64)
+            .wrapping_sub((leaving as u64).wrapping_mul(self.pow[k]))
+    }
+
+    /// The table slot of window `k` with rolling hash `r`.
+    #[inline(always)]
+    fn slot(&self, k: usize, r: u64) -> usize {
+        ((r ^ k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize & self.mask
     }
 
     fn byte_boundary(&mut self, h: &History) {
@@ -115,11 +137,16 @@ impl MatchModel {
                 self.len = 0;
             }
         }
-        for n in [self.long_len, self.min_len] {
+        let windows = [self.long_len, self.min_len];
+        for (k, &n) in windows.iter().enumerate() {
+            // Slide the window over the byte just coded.
+            self.roll[k] = self.rolled(k, h.back(1), h.back(n + 1));
+        }
+        for (k, &n) in windows.iter().enumerate() {
             if pos < n {
                 continue;
             }
-            let slot = Self::window_hash(h, n) as usize & self.mask;
+            let slot = self.slot(k, self.roll[k]);
             if self.len == 0 {
                 let cand = self.table[slot] as usize;
                 if cand > 0 && cand < pos {
@@ -151,6 +178,15 @@ impl ContextModel for MatchModel {
     fn predict(&mut self, h: &History, x: &mut Inputs) {
         if h.bit_pos() == 0 {
             self.byte_boundary(h);
+        } else if h.bit_pos() == 7 {
+            // The table slots of the next byte boundary, for both ways this byte can end.
+            for bit in 0..2 {
+                let byte = ((h.c0() << 1) | bit) as u8;
+                for (k, n) in [self.long_len, self.min_len].into_iter().enumerate() {
+                    let slot = self.slot(k, self.rolled(k, byte, h.back(n)));
+                    crate::arch::prefetch(&self.table[slot]);
+                }
+            }
         }
         // The predicted byte (and how long the match is) as a context of its own: learns
         // which bytes follow the prediction when it fails, and how reliable it is per byte.

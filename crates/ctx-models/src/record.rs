@@ -24,6 +24,8 @@ pub struct RecordModel {
     rlen: u32,
     rlen_votes: u32,
     ctxs: [HashedContext; 4],
+    /// 1 + the byte position whose contexts are set.
+    at: usize,
 }
 
 impl RecordModel {
@@ -37,6 +39,7 @@ impl RecordModel {
             rlen: 0,
             rlen_votes: 0,
             ctxs: std::array::from_fn(|_| HashedContext::new(table_bits, limit)),
+            at: 0,
         }
     }
 
@@ -78,8 +81,38 @@ impl ContextModel for RecordModel {
         4 * INPUTS_PER_CONTEXT
     }
 
+    #[inline]
+    fn prepare(&mut self, h: &History) {
+        if h.bit_pos() == 0 {
+            self.set_contexts(h);
+        } else {
+            for c in &self.ctxs {
+                c.prefetch_nibble(h);
+            }
+        }
+    }
+
     fn predict(&mut self, h: &History, x: &mut Inputs) {
         if h.bit_pos() == 0 {
+            self.set_contexts(h);
+        }
+        for c in &mut self.ctxs {
+            c.predict(h, x);
+        }
+    }
+
+    fn update(&mut self, _h: &History, bit: bool) {
+        for c in &mut self.ctxs {
+            c.update(bit);
+        }
+    }
+}
+
+impl RecordModel {
+    /// Detects the record length and sets the contexts, once per byte.
+    fn set_contexts(&mut self, h: &History) {
+        if self.at != h.pos() + 1 {
+            self.at = h.pos() + 1;
             if h.pos() > 0 {
                 self.detect(h);
             }
@@ -99,15 +132,6 @@ impl ContextModel for RecordModel {
             for (c, v) in self.ctxs.iter_mut().zip(ctx) {
                 c.set_context(v);
             }
-        }
-        for c in &mut self.ctxs {
-            c.predict(h, x);
-        }
-    }
-
-    fn update(&mut self, _h: &History, bit: bool) {
-        for c in &mut self.ctxs {
-            c.update(bit);
         }
     }
 }

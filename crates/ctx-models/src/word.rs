@@ -27,6 +27,9 @@ pub struct WordModel {
     unigram: HashedContext,
     bigram: HashedContext,
     trigram: HashedContext,
+    skip: HashedContext,
+    /// 1 + the byte position whose contexts are set.
+    at: usize,
 }
 
 impl WordModel {
@@ -39,12 +42,14 @@ impl WordModel {
             unigram: HashedContext::new(table_bits, limit),
             bigram: HashedContext::new(table_bits, limit),
             trigram: HashedContext::new(table_bits, limit),
+            skip: HashedContext::new(table_bits, limit),
+            at: 0,
         }
     }
 
     /// Memory used, in bytes.
     pub fn memory(&self) -> usize {
-        self.unigram.memory() + self.bigram.memory() + self.trigram.memory()
+        self.unigram.memory() + self.bigram.memory() + self.trigram.memory() + self.skip.memory()
     }
 
     /// The hash of the word being read (0 between words).
@@ -55,11 +60,44 @@ impl WordModel {
 
 impl ContextModel for WordModel {
     fn inputs(&self) -> usize {
-        3 * INPUTS_PER_CONTEXT
+        4 * INPUTS_PER_CONTEXT
+    }
+
+    #[inline]
+    fn prepare(&mut self, h: &History) {
+        if h.bit_pos() == 0 {
+            self.set_contexts(h);
+        } else {
+            self.unigram.prefetch_nibble(h);
+            self.bigram.prefetch_nibble(h);
+            self.trigram.prefetch_nibble(h);
+            self.skip.prefetch_nibble(h);
+        }
     }
 
     fn predict(&mut self, h: &History, x: &mut Inputs) {
         if h.bit_pos() == 0 {
+            self.set_contexts(h);
+        }
+        self.unigram.predict(h, x);
+        self.bigram.predict(h, x);
+        self.trigram.predict(h, x);
+        self.skip.predict(h, x);
+    }
+
+    fn update(&mut self, _h: &History, bit: bool) {
+        self.unigram.update(bit);
+        self.bigram.update(bit);
+        self.trigram.update(bit);
+        self.skip.update(bit);
+    }
+}
+
+impl WordModel {
+    /// Reads the last byte into the word state and sets the contexts, once per byte.
+    fn set_contexts(&mut self, h: &History) {
+        if self.at != h.pos() + 1 {
+            self.at = h.pos() + 1;
             if h.pos() > 0 {
                 match word_byte(h.back(1)) {
                     Some(b) => self.word = hash_combine(self.word ^ 0x5bd1, b as u64),
@@ -85,16 +123,9 @@ impl ContextModel for WordModel {
                 hash_combine(hash_combine(hash64(103), w), self.prev),
                 self.prev2,
             ));
+            self.skip
+                .set_context(hash_combine(hash_combine(hash64(104), w), self.prev2));
         }
-        self.unigram.predict(h, x);
-        self.bigram.predict(h, x);
-        self.trigram.predict(h, x);
-    }
-
-    fn update(&mut self, _h: &History, bit: bool) {
-        self.unigram.update(bit);
-        self.bigram.update(bit);
-        self.trigram.update(bit);
     }
 }
 
@@ -104,6 +135,8 @@ impl ContextModel for WordModel {
 pub struct SparseModel {
     patterns: Vec<Vec<usize>>,
     ctxs: Vec<HashedContext>,
+    /// 1 + the byte position whose contexts are set.
+    at: usize,
 }
 
 impl SparseModel {
@@ -125,7 +158,11 @@ impl SparseModel {
             .iter()
             .map(|_| HashedContext::new(table_bits, limit))
             .collect();
-        Self { patterns, ctxs }
+        Self {
+            patterns,
+            ctxs,
+            at: 0,
+        }
     }
 
     /// Memory used, in bytes.
@@ -134,20 +171,42 @@ impl SparseModel {
     }
 }
 
-impl ContextModel for SparseModel {
-    fn inputs(&self) -> usize {
-        INPUTS_PER_CONTEXT * self.patterns.len()
-    }
-
-    fn predict(&mut self, h: &History, x: &mut Inputs) {
-        for (k, (pat, ctx)) in self.patterns.iter().zip(&mut self.ctxs).enumerate() {
-            if h.bit_pos() == 0 {
+impl SparseModel {
+    fn set_contexts(&mut self, h: &History) {
+        if self.at != h.pos() + 1 {
+            self.at = h.pos() + 1;
+            for (k, (pat, ctx)) in self.patterns.iter().zip(&mut self.ctxs).enumerate() {
                 let mut v = hash64(0x5000 + k as u64);
                 for &d in pat {
                     v = hash_combine(v, h.back(d) as u64);
                 }
                 ctx.set_context(v);
             }
+        }
+    }
+}
+
+impl ContextModel for SparseModel {
+    fn inputs(&self) -> usize {
+        INPUTS_PER_CONTEXT * self.patterns.len()
+    }
+
+    #[inline]
+    fn prepare(&mut self, h: &History) {
+        if h.bit_pos() == 0 {
+            self.set_contexts(h);
+        } else {
+            for ctx in &self.ctxs {
+                ctx.prefetch_nibble(h);
+            }
+        }
+    }
+
+    fn predict(&mut self, h: &History, x: &mut Inputs) {
+        if h.bit_pos() == 0 {
+            self.set_contexts(h);
+        }
+        for ctx in &mut self.ctxs {
             ctx.predict(h, x);
         }
     }

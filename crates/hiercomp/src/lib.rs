@@ -8,7 +8,7 @@
 //! |---|---|
 //! | [`hier_tree`] | symbols as paths in a binary tree ([`hier_tree::BitTree`]) |
 //! | [`arith_coder`] | binary arithmetic coder, multi-symbol range coder |
-//! | [`ctx_models`] | online bit predictors: order-N, word, sparse, record, match, mixer, APM, Tweedie |
+//! | [`ctx_models`] | online bit predictors: order-N, word, sparse, record, match, mixer, APM, Tweedie, the lean pipeline of `cm -l 1`–`2` |
 //! | [`quant_prune`] | lossless float byte-plane coding, Huffman codes |
 //! | [`graph_summary`] | graphs (CSR), SNAP/WebGraph loaders, SLUGGER hierarchical summaries |
 //!
