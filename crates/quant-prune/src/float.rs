@@ -253,8 +253,8 @@ fn decode_chunk_f32_rans(body: &[u8], out: &mut [u8]) -> Result<()> {
     let mut hi = vec![0u16; n];
     rans::decode::<6>(&model, stream, &mut hi)?;
     for ((o, l), &h) in out.chunks_exact_mut(4).zip(low.chunks_exact(2)).zip(&hi) {
-        let h = f32_high_half(h).to_le_bytes();
-        o.copy_from_slice(&[l[0], l[1], h[0], h[1]]);
+        let v = u16::from_le_bytes([l[0], l[1]]) as u32 | (f32_high_half(h) as u32) << 16;
+        o.copy_from_slice(&v.to_le_bytes());
     }
     Ok(())
 }

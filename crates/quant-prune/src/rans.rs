@@ -277,16 +277,17 @@ pub fn decode<const RAW: u32>(model: &RansModel, stream: &[u8], out: &mut [u16])
     if body.len() % 4 != 0 {
         return Err(Error::Corrupt("rANS stream of a partial word"));
     }
-    // The words, then a zero sentinel: a read past the end (a truncated stream) stays on it
-    // without a branch, and is reported after the loop.
-    let mut words: Vec<u32> = Vec::with_capacity(body.len() / 4 + 1);
-    words.extend(
-        body.chunks_exact(4)
-            .map(|w| u32::from_le_bytes(w.try_into().expect("4 bytes"))),
-    );
-    let real_words = words.len();
-    words.push(0);
-    let last = real_words;
+    // Words are read in place; a read past the end (a truncated stream) yields 0 without
+    // a branch on the hot path, and is reported after the loop.
+    let real_words = body.len() / 4;
+    let last = real_words.saturating_sub(1);
+    let read = |p: usize| -> u64 {
+        let q = 4 * p.min(last);
+        match body.get(q..q + 4) {
+            Some(w) if p < real_words => u32::from_le_bytes(w.try_into().expect("4 bytes")) as u64,
+            _ => 0,
+        }
+    };
     // Symbol bits of each used symbol, by index.
     let mut sym = [0u16; MAX_USED];
     for (d, &s) in sym.iter_mut().zip(&model.syms) {
@@ -302,7 +303,7 @@ pub fn decode<const RAW: u32>(model: &RansModel, stream: &[u8], out: &mut [u16])
         let off = ((e >> 12) & 0xfff) as u64;
         let y = f * (*lane >> scale) + off;
         let refill = y < LOW;
-        let w = words[(*pos).min(last)] as u64;
+        let w = read(*pos);
         *lane = if refill { (y << 32) | w } else { y };
         *pos += refill as usize;
         sym[(e >> 24) as usize] | (slot & raw_mask) as u16
