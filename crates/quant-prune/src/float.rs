@@ -112,6 +112,24 @@ impl FloatDtype {
     }
 }
 
+thread_local! {
+    static SCRATCH8: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    static SCRATCH16: std::cell::RefCell<Vec<u16>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` on a per-thread buffer of `n` values: chunk decoders reuse it instead of
+/// allocating (and page-faulting) a fresh buffer per chunk.
+fn with_scratch<T: Copy + Default + 'static, R>(
+    key: &'static std::thread::LocalKey<std::cell::RefCell<Vec<T>>>,
+    n: usize,
+    f: impl FnOnce(&mut [T]) -> R,
+) -> R {
+    key.with_borrow_mut(|v| {
+        v.resize(n, T::default());
+        f(&mut v[..n])
+    })
+}
+
 /// Splits values into symbols and stored planes (`planes[p][i]`).
 fn split(dtype: FloatDtype, values: &[u8], sym: &mut [u8], planes: &mut [Vec<u8>]) {
     match dtype {
@@ -250,13 +268,14 @@ fn decode_chunk_f32_rans(body: &[u8], out: &mut [u8]) -> Result<()> {
     if low.len() != 2 * n {
         return Err(Error::Corrupt("f32 low mantissa plane of the wrong length"));
     }
-    let mut hi = vec![0u16; n];
-    rans::decode::<6>(&model, stream, &mut hi)?;
-    for ((o, l), &h) in out.chunks_exact_mut(4).zip(low.chunks_exact(2)).zip(&hi) {
-        let v = u16::from_le_bytes([l[0], l[1]]) as u32 | (f32_high_half(h) as u32) << 16;
-        o.copy_from_slice(&v.to_le_bytes());
-    }
-    Ok(())
+    with_scratch(&SCRATCH16, n, |hi| {
+        rans::decode::<6>(&model, stream, hi)?;
+        for ((o, l), &h) in out.chunks_exact_mut(4).zip(low.chunks_exact(2)).zip(&*hi) {
+            let v = u16::from_le_bytes([l[0], l[1]]) as u32 | (f32_high_half(h) as u32) << 16;
+            o.copy_from_slice(&v.to_le_bytes());
+        }
+        Ok(())
+    })
 }
 
 fn encode_chunk(dtype: FloatDtype, values: &[u8]) -> Vec<u8> {
@@ -304,23 +323,24 @@ fn decode_chunk(dtype: FloatDtype, rec: &[u8], out: &mut [u8]) -> Result<()> {
         return Err(Error::Truncated("chunk planes"));
     }
     let (coded, stored) = body.split_at(body.len() - planes_len);
-    let mut sym = vec![0u8; n];
-    match mode {
-        0 => {
-            let code = HuffmanCode::read_table(coded)?;
-            decode_interleaved(&code, &coded[TABLE_BYTES..], &mut sym)?;
-        }
-        1 => {
-            if coded.len() != n {
-                return Err(Error::Corrupt("stored symbols of the wrong length"));
+    with_scratch(&SCRATCH8, n, |sym| {
+        match mode {
+            0 => {
+                let code = HuffmanCode::read_table(coded)?;
+                decode_interleaved(&code, &coded[TABLE_BYTES..], sym)?;
             }
-            sym.copy_from_slice(coded);
+            1 => {
+                if coded.len() != n {
+                    return Err(Error::Corrupt("stored symbols of the wrong length"));
+                }
+                sym.copy_from_slice(coded);
+            }
+            _ => return Err(Error::Corrupt("unknown chunk mode")),
         }
-        _ => return Err(Error::Corrupt("unknown chunk mode")),
-    }
-    let planes: Vec<&[u8]> = stored.chunks_exact(n.max(1)).take(dtype.planes()).collect();
-    merge(dtype, &sym, &planes, out);
-    Ok(())
+        let planes: Vec<&[u8]> = stored.chunks_exact(n.max(1)).take(dtype.planes()).collect();
+        merge(dtype, sym, &planes, out);
+        Ok(())
+    })
 }
 
 /// Codes `data` as an array of `dtype` (a trailing partial value is kept raw).
