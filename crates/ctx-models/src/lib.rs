@@ -57,6 +57,7 @@ mod text;
 mod tweedie;
 mod word;
 
+pub use arch::advise_huge_pages;
 pub use counter::{
     AdaptiveMap, COUNTER_INIT, MAX_LIMIT, counter_count, counter_p12, counter_p16, counter_update,
     slot,
