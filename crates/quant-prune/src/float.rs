@@ -218,39 +218,38 @@ fn f32_high_half(v: u16) -> u16 {
 /// the Huffman-coded exponent (mode 0) would not be larger.
 fn encode_chunk_f32_rans(values: &[u8]) -> Option<Vec<u8>> {
     let n = values.len() / 4;
-    let mut counts = vec![0u64; 1024];
-    let hi: Vec<u16> = values
-        .chunks_exact(4)
-        .map(|v| f32_rans_value(u16::from_le_bytes([v[2], v[3]])))
-        .collect();
-    for &h in &hi {
-        counts[(h >> 6) as usize] += 1;
-    }
-    let model = RansModel::from_counts(&counts)?;
-    // Mode 0 codes the exponent (symbol >> 2) with Huffman and stores 24 bits.
-    let mut exp = [0u64; 256];
-    for (s, &c) in counts.iter().enumerate() {
-        exp[s >> 2] += c;
-    }
-    let huffman = HuffmanCode::from_frequencies(&exp).cost_bits(&exp) as f64 + 24.0 * n as f64;
-    let estimate = model.cost_bits(&counts) + 22.0 * n as f64 + 8.0 * (3 * MAX_USED) as f64;
-    if estimate >= huffman {
-        return None;
-    }
-    let mut out = Vec::with_capacity(n * 3 + 1024);
-    out.push(2);
-    model.write_table(&mut out);
-    let at = out.len();
-    out.extend_from_slice(&[0; 4]);
-    rans::encode::<6>(&model, &hi, &mut out);
-    let len = (out.len() - at - 4) as u32;
-    out[at..at + 4].copy_from_slice(&len.to_le_bytes());
-    let start = out.len();
-    out.resize(start + 2 * n, 0);
-    for (o, v) in out[start..].chunks_exact_mut(2).zip(values.chunks_exact(4)) {
-        o.copy_from_slice(&v[..2]);
-    }
-    Some(out)
+    with_scratch(&SCRATCH16, n, |hi| {
+        let mut counts = vec![0u64; 1024];
+        for (h, v) in hi.iter_mut().zip(values.chunks_exact(4)) {
+            *h = f32_rans_value(u16::from_le_bytes([v[2], v[3]]));
+            counts[(*h >> 6) as usize] += 1;
+        }
+        let model = RansModel::from_counts(&counts)?;
+        // Mode 0 codes the exponent (symbol >> 2) with Huffman and stores 24 bits.
+        let mut exp = [0u64; 256];
+        for (s, &c) in counts.iter().enumerate() {
+            exp[s >> 2] += c;
+        }
+        let huffman = HuffmanCode::from_frequencies(&exp).cost_bits(&exp) as f64 + 24.0 * n as f64;
+        let estimate = model.cost_bits(&counts) + 22.0 * n as f64 + 8.0 * (3 * MAX_USED) as f64;
+        if estimate >= huffman {
+            return None;
+        }
+        let mut out = Vec::with_capacity(n * 3 + 1024);
+        out.push(2);
+        model.write_table(&mut out);
+        let at = out.len();
+        out.extend_from_slice(&[0; 4]);
+        rans::encode::<6>(&model, hi, &mut out);
+        let len = (out.len() - at - 4) as u32;
+        out[at..at + 4].copy_from_slice(&len.to_le_bytes());
+        let start = out.len();
+        out.resize(start + 2 * n, 0);
+        for (o, v) in out[start..].chunks_exact_mut(2).zip(values.chunks_exact(4)) {
+            o.copy_from_slice(&v[..2]);
+        }
+        Some(out)
+    })
 }
 
 fn decode_chunk_f32_rans(body: &[u8], out: &mut [u8]) -> Result<()> {

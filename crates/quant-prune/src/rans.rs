@@ -225,27 +225,33 @@ pub fn encode<const RAW: u32>(model: &RansModel, values: &[u16], out: &mut Vec<u
     let bound = (LOW >> scale) << 32;
     let raw_mask = (1u64 << RAW) - 1;
     let mut x = [LOW; LANES];
-    let mut words: Vec<u32> = Vec::with_capacity(values.len() * scale as usize / 48 + LANES);
-    for (i, &v) in values.iter().enumerate().rev() {
-        let s = (v >> RAW) as usize;
-        let lane = &mut x[i % LANES];
-        let f = freq[s];
-        assert!(f > 0, "symbol {s} is not in the rANS model");
-        if *lane >= bound * f {
-            words.push(*lane as u32);
-            *lane >>= 32;
+    // A per-thread word buffer: no fresh (page-faulting) allocation per call.
+    thread_local! {
+        static WORDS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    WORDS.with_borrow_mut(|words| {
+        words.clear();
+        for (i, &v) in values.iter().enumerate().rev() {
+            let s = (v >> RAW) as usize;
+            let lane = &mut x[i % LANES];
+            let f = freq[s];
+            assert!(f > 0, "symbol {s} is not in the rANS model");
+            if *lane >= bound * f {
+                words.push(*lane as u32);
+                *lane >>= 32;
+            }
+            let q = *lane / f;
+            let rem = *lane - q * f;
+            *lane = (q << scale) | ((cum[s] + rem) << RAW) | (v as u64 & raw_mask);
         }
-        let q = *lane / f;
-        let rem = *lane - q * f;
-        *lane = (q << scale) | ((cum[s] + rem) << RAW) | (v as u64 & raw_mask);
-    }
-    out.reserve(8 * LANES + 4 * words.len());
-    for s in x {
-        out.extend_from_slice(&s.to_le_bytes());
-    }
-    for w in words.iter().rev() {
-        out.extend_from_slice(&w.to_le_bytes());
-    }
+        out.reserve(8 * LANES + 4 * words.len());
+        for s in x {
+            out.extend_from_slice(&s.to_le_bytes());
+        }
+        for w in words.iter().rev() {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+    });
 }
 
 /// Decodes `out.len()` values (`symbol << RAW | raw bits`) from exactly `stream`. A stream
