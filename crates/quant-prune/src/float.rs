@@ -350,16 +350,25 @@ pub fn encode(data: &[u8], dtype: FloatDtype) -> Vec<u8> {
         .par_chunks(CHUNK_VALUES * size)
         .map(|c| encode_chunk(dtype, c))
         .collect();
-    let mut out = Vec::with_capacity(
-        4 + 4 * chunks.len() + chunks.iter().map(Vec::len).sum::<usize>() + size,
-    );
-    out.extend_from_slice(&(chunks.len() as u32).to_le_bytes());
-    for c in &chunks {
-        out.extend_from_slice(&(c.len() as u32).to_le_bytes());
+    let head = 4 + 4 * chunks.len();
+    let body: usize = chunks.iter().map(Vec::len).sum();
+    let mut out = vec![0u8; head + body];
+    out[..4].copy_from_slice(&(chunks.len() as u32).to_le_bytes());
+    for (d, c) in out[4..head].chunks_exact_mut(4).zip(&chunks) {
+        d.copy_from_slice(&(c.len() as u32).to_le_bytes());
     }
+    // The chunks land in their places in parallel too (copies and page faults included).
+    let mut rest = &mut out[head..];
+    let mut places = Vec::with_capacity(chunks.len());
     for c in &chunks {
-        out.extend_from_slice(c);
+        let (place, r) = std::mem::take(&mut rest).split_at_mut(c.len());
+        places.push(place);
+        rest = r;
     }
+    places
+        .into_par_iter()
+        .zip(chunks.par_iter())
+        .for_each(|(place, c)| place.copy_from_slice(c));
     out.extend_from_slice(&data[whole..]);
     out
 }

@@ -132,11 +132,14 @@ pub fn encode_block(
             "float segments do not cover the block".into(),
         ));
     }
-    let mut table = Vec::with_capacity(4 + 9 * segments.len());
-    table.extend_from_slice(&(segments.len() as u32).to_le_bytes());
-    let mut body = Vec::with_capacity(data.len() * 7 / 8);
+    // The segment table first (its entries filled in as segments are coded), then the
+    // payloads appended straight after it.
+    let head = 4 + 9 * segments.len();
+    let mut out = Vec::with_capacity(head + data.len() * 7 / 8);
+    out.extend_from_slice(&(segments.len() as u32).to_le_bytes());
+    out.resize(head, 0);
     let mut at = 0;
-    for &(len, dtype) in segments {
+    for (k, &(len, dtype)) in segments.iter().enumerate() {
         let seg = &data[at..at + len];
         let mut coded = float::encode(seg, dtype);
         let mut codec = dtype.id();
@@ -147,15 +150,15 @@ pub fn encode_block(
                 codec = CODEC_CM;
             }
         }
-        table.push(codec);
-        table.extend_from_slice(&(len as u32).to_le_bytes());
-        table.extend_from_slice(&(coded.len() as u32).to_le_bytes());
-        body.extend_from_slice(&coded);
+        let e = &mut out[4 + 9 * k..4 + 9 * (k + 1)];
+        e[0] = codec;
+        e[1..5].copy_from_slice(&(len as u32).to_le_bytes());
+        e[5..9].copy_from_slice(&(coded.len() as u32).to_le_bytes());
+        out.extend_from_slice(&coded);
         at += len;
         progress(at);
     }
-    table.extend_from_slice(&body);
-    Ok(table)
+    Ok(out)
 }
 
 /// Decodes one block of `raw_len` bytes from exactly `payload`.
