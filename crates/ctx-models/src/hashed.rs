@@ -139,7 +139,7 @@ impl ContextTable {
 
 /// The node index (1‥15) inside the current nibble for partial byte `c0` at `bit_pos`.
 #[inline(always)]
-fn nibble_slot(c0: u32, bit_pos: u32) -> usize {
+pub(crate) fn nibble_slot(c0: u32, bit_pos: u32) -> usize {
     if bit_pos < 4 {
         c0 as usize
     } else {

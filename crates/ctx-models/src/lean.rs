@@ -2,7 +2,8 @@
 
 use crate::arch::prefetch;
 use crate::counter::{AdaptiveMap, slot};
-use crate::hashed::hash64;
+use crate::hashed::{hash64, nibble_slot};
+use crate::matcher::len_bucket;
 use crate::{Apm, BitPredictor, History, squash, stretch};
 
 /// Bytes hashed by the lean match model to find a match (and its minimum length).
@@ -37,33 +38,6 @@ pub struct LeanConfig {
     /// Whether the mixer has a second weight set, chosen by the previous byte and the bit
     /// position (≈ 1.3% smaller, ≈ 12% slower).
     pub two_sets: bool,
-}
-
-/// The node index (1‥15) inside the current nibble for partial byte `c0` at `bit_pos`.
-#[inline(always)]
-fn nibble_slot(c0: u32, bit_pos: u32) -> usize {
-    if bit_pos < 4 {
-        c0 as usize
-    } else {
-        (c0 as usize & ((1 << (bit_pos - 4)) - 1)) | (1 << (bit_pos - 4))
-    }
-}
-
-/// Quantizes a match length into 0‥15.
-#[inline]
-fn len_bucket(len: usize) -> usize {
-    match len {
-        0 => 0,
-        1..=7 => len,
-        8..=11 => 8,
-        12..=15 => 9,
-        16..=23 => 10,
-        24..=31 => 11,
-        32..=63 => 12,
-        64..=127 => 13,
-        128..=511 => 14,
-        _ => 15,
-    }
 }
 
 /// The unhashed context of order `o` (3‥8) from the last eight bytes.

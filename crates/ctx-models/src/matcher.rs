@@ -39,7 +39,7 @@ pub struct MatchModel {
 
 /// Quantizes a match length into 0‥15.
 #[inline]
-fn len_bucket(len: usize) -> usize {
+pub(crate) fn len_bucket(len: usize) -> usize {
     match len {
         0 => 0,
         1..=7 => len,
