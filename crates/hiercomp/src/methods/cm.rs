@@ -29,7 +29,9 @@
 //! order, so the decoder reproduces every prediction exactly on any platform. Models are
 //! rebuilt for each container block, so blocks are independent. Hash tables are sized to
 //! the block (one bucket per two bytes, capped by the level; orders 0 and 1 small, orders
-//! from 5 up and the word model doubled at level 9), which bounds memory by the input as
+//! from 5 up and the word model doubled at level 9, where the tables with few distinct
+//! contexts — orders 2 and 3, sparse, record, text layout — are smaller), which bounds
+//! memory by the input as
 //! well as by the level; [`CmConfig::memory`] states it. Blocks over [`LARGE_BLOCK`] bytes
 //! use a lower mixer learning rate. The design, the ablation
 //! and the measurements are in `docs/methods/cm.md`.
@@ -95,6 +97,13 @@ pub struct CmConfig {
     pub high_extra: u32,
     /// Fewer buckets (log2) for the sparse tables.
     pub sparse_less: u32,
+    /// Fewer buckets (log2) for the tables of orders 2 and 3, which have far fewer
+    /// distinct contexts than the table size allows (order 2 at most 65,536 × 17 nibble
+    /// contexts, a few thousand in text).
+    pub low_less: [u32; 2],
+    /// Fewer buckets (log2) for the record and text-layout tables (contexts of a
+    /// column, a cell, a markup element: few distinct ones).
+    pub side_less: u32,
     /// Whether the level runs the dedicated lean pipeline ([`LeanPredictor`]): a direct
     /// order 1, the orders of `orders` above 1 hashed (at most four), the lean match model,
     /// an integer mixer with a second weight set when `selectors > 1`, an order-1 APM when
@@ -129,7 +138,12 @@ impl CmConfig {
             lr: if level <= 4 { 4 } else { 2 },
             lr_large: if level <= 4 { 4 } else { 1 },
             high_extra: u32::from(level == 9),
-            sparse_less: u32::from(level == 9),
+            // Level 9's smaller tables: each ≤ 0.03% on the Silesia and ≤ 0.3% on the
+            // Calgary files measured with `cm_tune`, for half the table memory of a 1 MB
+            // block (memory that the kernel must clear: 5–10% of the time of such a block).
+            sparse_less: if level == 9 { 3 } else { 0 },
+            low_less: if level == 9 { [3, 1] } else { [0, 0] },
+            side_less: if level == 9 { 2 } else { 0 },
             fast: level <= 2,
             // The three of the six default patterns that pay most (each of the others
             // gains under 0.03%, and every context costs ≈ 4% of the time at level 9).
@@ -193,6 +207,7 @@ impl CmConfig {
         match order {
             0 => tb.min(8),
             1 => tb.min(14),
+            2 | 3 => tb.saturating_sub(self.low_less[order - 2]).max(10),
             5.. => self.high_bits(len),
             _ => tb,
         }
@@ -206,13 +221,19 @@ impl CmConfig {
 
     /// Buckets (log2) of each sparse table.
     fn sparse_bits(&self, len: usize) -> u32 {
-        self.bits_for(len, self.table_bits - self.sparse_less)
+        self.bits_for(len, self.table_bits.saturating_sub(self.sparse_less))
+    }
+
+    /// Buckets (log2) of each record and text-layout table.
+    fn side_bits(&self, len: usize) -> u32 {
+        self.bits_for(len, self.table_bits)
+            .saturating_sub(self.side_less)
+            .max(10)
     }
 
     /// Memory of the hashed context tables for a block of `len` bytes.
     fn table_memory(&self, len: usize) -> usize {
         let bucket = |bits: u32| 1usize << (bits + 6);
-        let tb = self.bits_for(len, self.table_bits);
         let words = if self.word { 4 } else { 0 };
         let others = if self.record { 4 } else { 0 } + if self.text { 5 } else { 0 };
         let sparse = if self.sparse {
@@ -225,7 +246,7 @@ impl CmConfig {
             .map(|&o| bucket(self.order_bits(o, len)))
             .sum::<usize>()
             + words * bucket(self.high_bits(len))
-            + others * bucket(tb)
+            + others * bucket(self.side_bits(len))
             + sparse * bucket(self.sparse_bits(len))
     }
 
@@ -327,7 +348,6 @@ struct CmModel {
 
 impl CmModel {
     fn new(cfg: &CmConfig, len: usize) -> Self {
-        let tb = cfg.bits_for(len, cfg.table_bits);
         let orders: Vec<OrderN> = cfg
             .orders
             .iter()
@@ -345,8 +365,12 @@ impl CmModel {
         let sparse = cfg.sparse.then(|| {
             SparseModel::new(cfg.sparse_patterns.clone(), cfg.sparse_bits(len), cfg.limit)
         });
-        let record = cfg.record.then(|| RecordModel::new(tb, cfg.limit));
-        let text = cfg.text.then(|| TextModel::new(tb, cfg.limit));
+        let record = cfg
+            .record
+            .then(|| RecordModel::new(cfg.side_bits(len), cfg.limit));
+        let text = cfg
+            .text
+            .then(|| TextModel::new(cfg.side_bits(len), cfg.limit));
         let matcher = (cfg.match_bits > 0)
             .then(|| MatchModel::new(cfg.bits_for(len, cfg.match_bits), cfg.match_min));
         let mut n = orders.iter().map(ContextModel::inputs).sum::<usize>();
