@@ -242,14 +242,13 @@ impl HashedContext {
         let c = self.counter(h);
         let st = stretch(slot::p12(c));
         let n = slot::count(c).min(31) as i32;
-        x.add(st);
-        x.add((st * n) >> 5);
         let sx = slot::state(c) + 256 * h.bit_pos() as usize;
-        x.add(if n == 0 {
+        let ss = if n == 0 {
             0
         } else {
             stretch(self.states.p(sx))
-        });
+        };
+        x.add3([st, (st * n) >> 5, ss]);
     }
 
     /// Learns the coded bit.
