@@ -2,7 +2,9 @@
 //! configuration with overrides from the environment (`LR`, `LIMIT`, `TB` (table bits), `TWEEDIE`
 //! (calibrator steps), `SEL` (mixer selectors), `ORDERS` (comma-separated), `SPAT` (sparse
 //! patterns, `;`-separated lists of distances such as `4;2,3;1,3`), `MB` (match
-//! table bits), and
+//! table bits), the table-size offsets `HX` (extra bits for orders 5+ and words), `SL`
+//! (fewer bits for sparse), `LOW` (fewer bits for orders 2 and 3, as `3,1`), `SIDE` (fewer
+//! bits for the record and text-layout tables), and
 //! `WORD`, `SPARSE`,
 //! `RECORD`, `APM`, `MATCH`, `LEAN`, `FAST` set to 0 or 1 for ablations); `MEM=1` also prints
 //! each level's model memory for a 16 MiB block; `SPEED=1` runs the real coder (compress,
@@ -53,6 +55,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if let Ok(v) = std::env::var("HX") {
         cfg.high_extra = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("SL") {
+        cfg.sparse_less = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("SIDE") {
+        cfg.side_less = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("LOW") {
+        let l: Vec<u32> = v.split(',').map(str::parse).collect::<Result<_, _>>()?;
+        if let [a, b] = l[..] {
+            cfg.low_less = [a, b];
+        } else {
+            return Err("LOW takes two numbers, as 3,1".into());
+        }
     }
     if let Ok(v) = std::env::var("TB") {
         cfg.table_bits = v.parse()?;
