@@ -138,9 +138,10 @@ impl CmConfig {
             lr: if level <= 4 { 4 } else { 2 },
             lr_large: if level <= 4 { 4 } else { 1 },
             high_extra: u32::from(level == 9),
-            // Level 9's smaller tables: each ≤ 0.03% on the Silesia and ≤ 0.3% on the
-            // Calgary files measured with `cm_tune`, for half the table memory of a 1 MB
-            // block (memory that the kernel must clear: 5–10% of the time of such a block).
+            // Level 9's smaller tables cost, together, +0.09% on Canterbury, +0.11% on
+            // Calgary and +0.06% on dickens + xml (text-peers), for half the table memory
+            // of a 1 MB block: memory the kernel clears on first touch, 0.35–1.2 s of such
+            // a block's 3.5–4.4 s on our VM before, under 0.1 s after.
             sparse_less: if level == 9 { 3 } else { 0 },
             low_less: if level == 9 { [3, 1] } else { [0, 0] },
             side_less: if level == 9 { 2 } else { 0 },
