@@ -31,7 +31,7 @@ pub fn hash_combine(h: u64, v: u64) -> u64 {
 /// `hash` is already mixed; an odd multiplier keeps the 16 nibbles apart in the low
 /// (index) bits, and the last product mixes the high (checksum) bits.
 #[inline(always)]
-fn nibble_hash(hash: u64, c0: u64) -> u64 {
+pub(crate) fn nibble_hash(hash: u64, c0: u64) -> u64 {
     (hash ^ c0.wrapping_mul(0x9e37_79b9_7f4a_7c15)).wrapping_mul(0xd6e8_feb8_6659_fd93)
 }
 
@@ -88,38 +88,34 @@ impl ContextTable {
         }
     }
 
-    /// The bucket for `hash`: found by checksum among three neighbours, or claimed.
+    /// The bucket for `hash`: found by checksum between two neighbours (the first one
+    /// first), or claimed: the neighbour with the lower priority is reset and taken, and
+    /// the other ages. Both neighbours are read before deciding, and a hit picks its bucket
+    /// by selection rather than a branch per neighbour.
     #[inline]
     pub fn find(&mut self, hash: u64) -> usize {
         let check = (hash >> 48) as u32 | 1; // never 0, which marks an empty bucket
         let base = hash as usize & self.mask;
-        let cand = [base, base ^ 1];
-        for &i in &cand {
-            let j = self.at(i);
-            let b0 = self.v[j];
-            if b0 & 0xffff == check {
-                if b0 < 0xffff_0000 {
-                    self.v[j] = b0 + (1 << 16);
-                }
-                return i;
-            }
+        let (j0, j1) = (self.at(base), self.at(base ^ 1));
+        let (b0, b1) = (self.v[j0], self.v[j1]);
+        let (hit0, hit1) = (b0 & 0xffff == check, b1 & 0xffff == check);
+        if hit0 || hit1 {
+            let (i, j, b) = if hit0 {
+                (base, j0, b0)
+            } else {
+                (base ^ 1, j1, b1)
+            };
+            self.v[j] = b + (u32::from(b < 0xffff_0000) << 16);
+            return i;
         }
-        let mut victim = cand[0];
-        for &i in &cand[1..] {
-            if self.v[self.at(i)] >> 16 < self.v[self.at(victim)] >> 16 {
-                victim = i;
-            }
-        }
-        for &i in &cand {
-            if i != victim {
-                let j = self.at(i);
-                let b = self.v[j];
-                self.v[j] = ((b >> 17) << 16) | (b & 0xffff);
-            }
-        }
-        let j = self.at(victim);
-        self.v[j..j + 16].fill(0);
-        self.v[j] = check | (1 << 16);
+        let (victim, jv, jo, bo) = if b1 >> 16 < b0 >> 16 {
+            (base ^ 1, j1, j0, b0)
+        } else {
+            (base, j0, j1, b1)
+        };
+        self.v[jo] = ((bo >> 17) << 16) | (bo & 0xffff);
+        self.v[jv..jv + 16].fill(0);
+        self.v[jv] = check | (1 << 16);
         victim
     }
 
@@ -187,6 +183,12 @@ impl HashedContext {
     /// Memory used, in bytes.
     pub fn memory(&self) -> usize {
         self.table.memory()
+    }
+
+    /// The hash of the current byte's context (as last set).
+    #[inline(always)]
+    pub fn hash(&self) -> u64 {
+        self.hash
     }
 
     /// Sets the context for the next byte (call at a byte boundary, before predicting).
@@ -326,6 +328,13 @@ impl OrderN {
     /// Memory used, in bytes.
     pub fn memory(&self) -> usize {
         self.ctx.memory()
+    }
+
+    /// The hash of the current byte's context, set by
+    /// [`prepare`](ContextModel::prepare) or [`predict`](ContextModel::predict) at a
+    /// byte boundary: what a [`ContextBank`](crate::ContextBank) is given instead.
+    pub fn context_hashes(&self) -> impl Iterator<Item = u64> + '_ {
+        std::iter::once(self.ctx.hash())
     }
 
     /// The hash of the last `order` bytes of `h`.

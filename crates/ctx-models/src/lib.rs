@@ -45,6 +45,7 @@
 #![deny(missing_docs)]
 
 mod arch;
+mod bank;
 mod counter;
 mod hashed;
 mod history;
@@ -58,6 +59,7 @@ mod tweedie;
 mod word;
 
 pub use arch::advise_huge_pages;
+pub use bank::ContextBank;
 pub use counter::{
     AdaptiveMap, COUNTER_INIT, MAX_LIMIT, counter_count, counter_p12, counter_p16, counter_update,
     slot,

@@ -43,6 +43,12 @@ impl RecordModel {
         }
     }
 
+    /// The hashes of the current byte's four contexts (see
+    /// [`OrderN::context_hashes`](crate::OrderN::context_hashes)).
+    pub fn context_hashes(&self) -> impl Iterator<Item = u64> + '_ {
+        self.ctxs.iter().map(HashedContext::hash)
+    }
+
     /// The detected record length (0 while none is known).
     pub fn record_len(&self) -> usize {
         self.rlen as usize

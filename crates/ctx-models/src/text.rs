@@ -69,6 +69,20 @@ impl TextModel {
             + 2 * (256 + 65536)
     }
 
+    /// The hashes of the current byte's five contexts (see
+    /// [`OrderN::context_hashes`](crate::OrderN::context_hashes)).
+    pub fn context_hashes(&self) -> impl Iterator<Item = u64> + '_ {
+        [
+            &self.column,
+            &self.column2,
+            &self.element,
+            &self.indirect1,
+            &self.indirect2,
+        ]
+        .into_iter()
+        .map(HashedContext::hash)
+    }
+
     /// Bytes since the last line feed (as of the last byte boundary).
     pub fn column(&self) -> u64 {
         self.col

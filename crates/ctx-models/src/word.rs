@@ -52,6 +52,14 @@ impl WordModel {
         self.unigram.memory() + self.bigram.memory() + self.trigram.memory() + self.skip.memory()
     }
 
+    /// The hashes of the current byte's four contexts (see
+    /// [`OrderN::context_hashes`](crate::OrderN::context_hashes)).
+    pub fn context_hashes(&self) -> impl Iterator<Item = u64> + '_ {
+        [&self.unigram, &self.bigram, &self.trigram, &self.skip]
+            .into_iter()
+            .map(HashedContext::hash)
+    }
+
     /// The hash of the word being read (0 between words).
     pub fn current_word(&self) -> u64 {
         self.word
@@ -168,6 +176,12 @@ impl SparseModel {
     /// Memory used, in bytes.
     pub fn memory(&self) -> usize {
         self.ctxs.iter().map(HashedContext::memory).sum()
+    }
+
+    /// The hashes of the current byte's contexts, one per pattern (see
+    /// [`OrderN::context_hashes`](crate::OrderN::context_hashes)).
+    pub fn context_hashes(&self) -> impl Iterator<Item = u64> + '_ {
+        self.ctxs.iter().map(HashedContext::hash)
     }
 }
 

@@ -39,8 +39,8 @@
 use crate::{Error, Result};
 use arith_coder::{BinaryDecoder, BinaryEncoder, BitDecoder, BitEncoder};
 use ctx_models::{
-    Apm, ContextModel, History, Inputs, LeanConfig, LeanPredictor, MatchModel, Mixer, OrderN,
-    RecordModel, SparseModel, TextModel, TweedieCalibrator, WordModel,
+    Apm, ContextBank, ContextModel, History, Inputs, LeanConfig, LeanPredictor, MatchModel, Mixer,
+    OrderN, RecordModel, SparseModel, TextModel, TweedieCalibrator, WordModel,
 };
 
 /// Lowest level of `cm`.
@@ -331,10 +331,20 @@ macro_rules! with_model {
     }};
 }
 
+/// Table size (log2 buckets) of a model whose contexts live in the [`ContextBank`]: the
+/// model only computes their hashes.
+const BANKED: u32 = 2;
+
 /// The composed model of one block.
 struct CmModel {
     h: History,
     orders: Vec<OrderN>,
+    /// Whether the order contexts are in `bank` (not with lean orders, which add one input
+    /// each and predict on their own).
+    banked_orders: bool,
+    /// The slots of every hashed context — orders (when banked), word, sparse, record,
+    /// text layout, in this order — predicted and updated together.
+    bank: ContextBank,
     word: Option<WordModel>,
     sparse: Option<SparseModel>,
     record: Option<RecordModel>,
@@ -349,6 +359,7 @@ struct CmModel {
 
 impl CmModel {
     fn new(cfg: &CmConfig, len: usize) -> Self {
+        let banked_orders = !cfg.lean;
         let orders: Vec<OrderN> = cfg
             .orders
             .iter()
@@ -356,22 +367,32 @@ impl CmModel {
                 if cfg.lean {
                     OrderN::lean(o, cfg.order_bits(o, len), cfg.limit)
                 } else {
-                    OrderN::new(o, cfg.order_bits(o, len), cfg.limit)
+                    OrderN::new(o, BANKED, cfg.limit)
                 }
             })
             .collect();
-        let word = cfg
-            .word
-            .then(|| WordModel::new(cfg.high_bits(len), cfg.limit));
-        let sparse = cfg.sparse.then(|| {
-            SparseModel::new(cfg.sparse_patterns.clone(), cfg.sparse_bits(len), cfg.limit)
+        // The bank's tables, one per context, in the order of the inputs.
+        let mut bits = Vec::new();
+        if banked_orders {
+            bits.extend(cfg.orders.iter().map(|&o| cfg.order_bits(o, len)));
+        }
+        let word = cfg.word.then(|| {
+            bits.extend([cfg.high_bits(len); 4]);
+            WordModel::new(BANKED, cfg.limit)
         });
-        let record = cfg
-            .record
-            .then(|| RecordModel::new(cfg.side_bits(len), cfg.limit));
-        let text = cfg
-            .text
-            .then(|| TextModel::new(cfg.side_bits(len), cfg.limit));
+        let sparse = cfg.sparse.then(|| {
+            bits.extend(cfg.sparse_patterns.iter().map(|_| cfg.sparse_bits(len)));
+            SparseModel::new(cfg.sparse_patterns.clone(), BANKED, cfg.limit)
+        });
+        let record = cfg.record.then(|| {
+            bits.extend([cfg.side_bits(len); 4]);
+            RecordModel::new(BANKED, cfg.limit)
+        });
+        let text = cfg.text.then(|| {
+            bits.extend([cfg.side_bits(len); 5]);
+            TextModel::new(BANKED, cfg.limit)
+        });
+        let bank = ContextBank::new(&bits, cfg.limit);
         let matcher = (cfg.match_bits > 0)
             .then(|| MatchModel::new(cfg.bits_for(len, cfg.match_bits), cfg.match_min));
         let mut n = orders.iter().map(ContextModel::inputs).sum::<usize>();
@@ -383,6 +404,8 @@ impl CmModel {
         Self {
             h: History::new(history_bits(len)),
             orders,
+            banked_orders,
+            bank,
             word,
             sparse,
             record,
@@ -426,7 +449,9 @@ impl CmModel {
         }
         // Every model first sets its contexts and prefetches, so that the cache misses of
         // all models overlap; then each predicts.
-        if matches!(h.bit_pos(), 0 | 3) {
+        if h.bit_pos() == 0 {
+            // The models read the last byte and hash their contexts; the bank takes the
+            // hashes (and prefetches their buckets).
             for m in &mut self.orders {
                 m.prepare(h);
             }
@@ -442,22 +467,34 @@ impl CmModel {
             if let Some(m) = &mut self.text {
                 m.prepare(h);
             }
+            let banked = self
+                .banked_orders
+                .then_some(&self.orders[..])
+                .unwrap_or(&[]);
+            let hashes = banked
+                .iter()
+                .flat_map(OrderN::context_hashes)
+                .chain(self.word.iter().flat_map(WordModel::context_hashes))
+                .chain(self.sparse.iter().flat_map(SparseModel::context_hashes))
+                .chain(self.record.iter().flat_map(RecordModel::context_hashes))
+                .chain(self.text.iter().flat_map(TextModel::context_hashes));
+            for (i, hash) in hashes.enumerate() {
+                self.bank.set_context(i, hash);
+            }
+        } else if h.bit_pos() == 3 {
+            self.bank.prefetch_nibble(h);
+            if !self.banked_orders {
+                for m in &mut self.orders {
+                    m.prepare(h);
+                }
+            }
         }
-        for m in &mut self.orders {
-            m.predict(h, &mut self.x);
+        if !self.banked_orders {
+            for m in &mut self.orders {
+                m.predict(h, &mut self.x);
+            }
         }
-        if let Some(m) = &mut self.word {
-            m.predict(h, &mut self.x);
-        }
-        if let Some(m) = &mut self.sparse {
-            m.predict(h, &mut self.x);
-        }
-        if let Some(m) = &mut self.record {
-            m.predict(h, &mut self.x);
-        }
-        if let Some(m) = &mut self.text {
-            m.predict(h, &mut self.x);
-        }
+        self.bank.predict(h, &mut self.x);
         let mstate = match &mut self.matcher {
             Some(m) => {
                 m.predict(h, &mut self.x);
@@ -465,11 +502,16 @@ impl CmModel {
             }
             None => 0,
         };
-        let known = self
-            .orders
-            .iter()
-            .filter(|o| o.order() >= 2 && o.known())
-            .count();
+        let known = if self.banked_orders {
+            (self.orders.iter().enumerate())
+                .filter(|&(i, o)| o.order() >= 2 && self.bank.known(i))
+                .count()
+        } else {
+            self.orders
+                .iter()
+                .filter(|o| o.order() >= 2 && o.known())
+                .count()
+        };
         // Column within the detected record (0 without one), with the bit position; a
         // division, so once per byte.
         if h.bit_pos() == 0 {
@@ -516,21 +558,12 @@ impl CmModel {
     fn update(&mut self, bit: bool) {
         let h = &self.h;
         self.mixer.update(&self.x, bit);
-        for m in &mut self.orders {
-            m.update(h, bit);
+        if !self.banked_orders {
+            for m in &mut self.orders {
+                m.update(h, bit);
+            }
         }
-        if let Some(m) = &mut self.word {
-            m.update(h, bit);
-        }
-        if let Some(m) = &mut self.sparse {
-            m.update(h, bit);
-        }
-        if let Some(m) = &mut self.record {
-            m.update(h, bit);
-        }
-        if let Some(m) = &mut self.text {
-            m.update(h, bit);
-        }
+        self.bank.update(bit);
         if let Some(m) = &mut self.matcher {
             m.update(h, bit);
         }
