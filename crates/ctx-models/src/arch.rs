@@ -75,6 +75,182 @@ unsafe fn train8_avx(w: &mut [f32], x: &[f32], e: f32) {
     train8_generic(w, x, e)
 }
 
+/// Whether this CPU runs the AVX2 versions of the context-bank loops.
+pub(crate) fn has_avx2() -> bool {
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    {
+        std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(all(target_arch = "x86_64", not(miri))))]
+    false
+}
+
+/// `out[i]` = `last[i]` after [`slot::update`](crate::slot::update) with `bit` and
+/// `limit`, for every `i` of the shorter slice; `avx2` must come from [`has_avx2`].
+#[inline(always)]
+pub(crate) fn slot_updates(last: &[u32], out: &mut [u32], bit: bool, limit: u32, avx2: bool) {
+    let n = last.len().min(out.len());
+    let mut done = 0;
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    if avx2 {
+        // SAFETY: `avx2` is true only when `has_avx2` found AVX2 on this CPU.
+        done = unsafe { slot_updates_avx2(&last[..n], &mut out[..n], bit, limit) };
+    }
+    let _ = avx2;
+    for (o, &s) in out[done..n].iter_mut().zip(&last[done..n]) {
+        let mut s = s;
+        crate::slot::update(&mut s, bit, limit);
+        *o = s;
+    }
+}
+
+/// The whole 8-lane chunks of [`slot_updates`]; returns how many slots it did.
+///
+/// Lane by lane it computes what `slot::update` does, in 32-bit unsigned arithmetic
+/// where that is exact: the probability `p` (16 bits) moves by `(65535 − p)·r >> 16` towards
+/// a 1, or by `−⌈p·r / 2^16⌉` (the floor of the negative product) towards a 0, with
+/// `r = RECIP[n] ≤ 43,690`, so every product and sum stays below 2^32.
+///
+/// # Safety
+/// The CPU must have AVX2; `last` and `out` must have the same length.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[target_feature(enable = "avx2")]
+unsafe fn slot_updates_avx2(last: &[u32], out: &mut [u32], bit: bool, limit: u32) -> usize {
+    use std::arch::x86_64::*;
+    let n = last.len().min(out.len()) / 8 * 8;
+    let lim = _mm256_set1_epi32(limit.min(crate::slot::MAX_COUNT) as i32);
+    let one = _mm256_set1_epi32(1);
+    let m63 = _mm256_set1_epi32(63);
+    let m255 = _mm256_set1_epi32(255);
+    let mffff = _mm256_set1_epi32(0xffff);
+    let bitv = _mm256_set1_epi32(i32::from(bit));
+    let recip = crate::counter::RECIP.as_ptr().cast::<i32>();
+    let next = crate::counter::slot::NEXT_STATE32.as_ptr().cast::<i32>();
+    let mut i = 0;
+    while i < n {
+        // SAFETY: `i + 8 <= n <= len` for both slices; unaligned loads and stores; the
+        // gathers read `RECIP[count]` with `count < 64` and `NEXT_STATE32[2·state + bit]`
+        // with `state < 256`, inside both tables.
+        unsafe {
+            let s = _mm256_loadu_si256(last.as_ptr().add(i).cast());
+            let p = _mm256_srli_epi32::<16>(s);
+            let cnt = _mm256_and_si256(_mm256_srli_epi32::<8>(s), m63);
+            let state = _mm256_and_si256(s, m255);
+            let r = _mm256_i32gather_epi32::<4>(recip, cnt);
+            let p = if bit {
+                let up = _mm256_mullo_epi32(_mm256_sub_epi32(mffff, p), r);
+                _mm256_add_epi32(p, _mm256_srli_epi32::<16>(up))
+            } else {
+                let down = _mm256_add_epi32(_mm256_mullo_epi32(p, r), mffff);
+                _mm256_sub_epi32(p, _mm256_srli_epi32::<16>(down))
+            };
+            let cnt = _mm256_min_epu32(_mm256_add_epi32(cnt, one), lim);
+            let idx = _mm256_add_epi32(_mm256_slli_epi32::<1>(state), bitv);
+            let state = _mm256_i32gather_epi32::<4>(next, idx);
+            let v = _mm256_or_si256(
+                _mm256_or_si256(_mm256_slli_epi32::<16>(p), _mm256_slli_epi32::<8>(cnt)),
+                state,
+            );
+            _mm256_storeu_si256(out.as_mut_ptr().add(i).cast(), v);
+        }
+        i += 8;
+    }
+    n
+}
+
+/// The three mixer inputs of every context of a [`ContextBank`](crate::ContextBank) for
+/// the current bit, into `out` (`3 · last.len()` values, context by context), and the index
+/// in `states` of each context's state-map counter into `sx`; see
+/// [`HashedContext::predict`](crate::HashedContext::predict) for what they are. `states`
+/// holds 2048 counters per context; `row` is 256 × the bit position. `avx2` must come from
+/// [`has_avx2`].
+#[inline(always)]
+pub(crate) fn bank_inputs(
+    last: &[u32],
+    states: &[u32],
+    row: u32,
+    sx: &mut [u32],
+    out: &mut [i32],
+    avx2: bool,
+) {
+    let n = last.len().min(sx.len()).min(out.len() / 3);
+    assert!(states.len() >= n * 2048 && row < 2048 && n * 2048 <= i32::MAX as usize);
+    let mut done = 0;
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    if avx2 {
+        // SAFETY: `avx2` is true only when `has_avx2` found AVX2 on this CPU; the lengths
+        // are checked above.
+        done = unsafe { bank_inputs_avx2(&last[..n], states, row, &mut sx[..n], out) };
+    }
+    let _ = avx2;
+    for i in done..n {
+        let c = last[i];
+        let st = crate::stretch(crate::slot::p12(c));
+        let k = crate::slot::count(c).min(31) as i32;
+        sx[i] = (i * 2048) as u32 + crate::slot::state(c) as u32 + row;
+        let ss = if k == 0 {
+            0
+        } else {
+            crate::stretch(crate::counter_p12(states[sx[i] as usize]))
+        };
+        out[3 * i..3 * i + 3].copy_from_slice(&[st, (st * k) >> 5, ss]);
+    }
+}
+
+/// The whole 8-lane chunks of [`bank_inputs`]; returns how many contexts it did.
+///
+/// # Safety
+/// The CPU must have AVX2; `sx` as long as `last`, `out` at least three times as long,
+/// `states` at least 2048 times as long (and under 2^31 counters), `row < 2048`.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[target_feature(enable = "avx2")]
+unsafe fn bank_inputs_avx2(
+    last: &[u32],
+    states: &[u32],
+    row: u32,
+    sx: &mut [u32],
+    out: &mut [i32],
+) -> usize {
+    use std::arch::x86_64::*;
+    let n = last.len() / 8 * 8;
+    let stretch = crate::logistic::STRETCH.as_ptr().cast::<i32>();
+    let m63 = _mm256_set1_epi32(63);
+    let m31 = _mm256_set1_epi32(31);
+    let m255 = _mm256_set1_epi32(255);
+    let zero = _mm256_setzero_si256();
+    let lane = _mm256_setr_epi32(0, 2048, 4096, 6144, 8192, 10240, 12288, 14336);
+    let mut i = 0;
+    while i < n {
+        // SAFETY: `i + 8 <= n` for `last` and `sx`, and `3·(i + 8) <= out.len()`. The
+        // gathers read 32 bits at `STRETCH[p]` for `p < 4096` (the table has two entries of
+        // padding, so the two bytes past `p` are inside it) and `states[sx]` with
+        // `sx < 2048·(i + 8) <= states.len()`.
+        unsafe {
+            let c = _mm256_loadu_si256(last.as_ptr().add(i).cast());
+            let st = _mm256_i32gather_epi32::<2>(stretch, _mm256_srli_epi32::<20>(c));
+            let st = _mm256_srai_epi32::<16>(_mm256_slli_epi32::<16>(st));
+            let k = _mm256_min_epi32(_mm256_and_si256(_mm256_srli_epi32::<8>(c), m63), m31);
+            let conf = _mm256_srai_epi32::<5>(_mm256_mullo_epi32(st, k));
+            let base = _mm256_set1_epi32((i * 2048) as i32 + row as i32);
+            let x = _mm256_add_epi32(_mm256_add_epi32(base, lane), _mm256_and_si256(c, m255));
+            _mm256_storeu_si256(sx.as_mut_ptr().add(i).cast(), x);
+            let sv = _mm256_i32gather_epi32::<4>(states.as_ptr().cast(), x);
+            let ss = _mm256_i32gather_epi32::<2>(stretch, _mm256_srli_epi32::<20>(sv));
+            let ss = _mm256_srai_epi32::<16>(_mm256_slli_epi32::<16>(ss));
+            let ss = _mm256_andnot_si256(_mm256_cmpeq_epi32(k, zero), ss);
+            let (mut a, mut b, mut d) = ([0i32; 8], [0i32; 8], [0i32; 8]);
+            _mm256_storeu_si256(a.as_mut_ptr().cast(), st);
+            _mm256_storeu_si256(b.as_mut_ptr().cast(), conf);
+            _mm256_storeu_si256(d.as_mut_ptr().cast(), ss);
+            for j in 0..8 {
+                out[3 * (i + j)..3 * (i + j) + 3].copy_from_slice(&[a[j], b[j], d[j]]);
+            }
+        }
+        i += 8;
+    }
+    n
+}
+
 /// Per-lane sums `acc[j] = Σₖ w[8k + j]·x[8k + j]` over the whole 8-lane chunks of `w`
 /// and `x`; `avx` must come from [`has_avx`].
 #[inline(always)]
@@ -169,6 +345,42 @@ mod tests {
         train8(&mut w1, &x, 1.0e-6, has_avx());
         train8_generic(&mut w2, &x, 1.0e-6);
         assert!(w1.iter().zip(&w2).all(|(a, b)| a.to_bits() == b.to_bits()));
+    }
+
+    #[test]
+    fn slot_updates_agree_with_the_scalar_update() {
+        let mut s = 987_654_321u32;
+        let mut r = || {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            s
+        };
+        // Every count, state and bit, and random probabilities including the extremes.
+        let mut last: Vec<u32> = (0..64u32 * 256)
+            .map(|k| {
+                let p = match k % 5 {
+                    0 => 0,
+                    1 => 65535,
+                    _ => r() >> 16,
+                };
+                (p << 16) | ((k / 256) << 8) | (k % 256)
+            })
+            .collect();
+        last.extend((0..13).map(|_| r()));
+        for limit in [0, 1, 20, 63, 1000] {
+            for bit in [false, true] {
+                let mut a = vec![0; last.len()];
+                slot_updates(&last, &mut a, bit, limit, has_avx2());
+                let mut b = vec![0; last.len()];
+                slot_updates(&last, &mut b, bit, limit, false);
+                for (i, &s0) in last.iter().enumerate() {
+                    let mut s = s0;
+                    crate::slot::update(&mut s, bit, limit);
+                    assert_eq!((a[i], b[i]), (s, s), "slot {s0:#x} bit {bit} limit {limit}");
+                }
+            }
+        }
     }
 
     #[test]

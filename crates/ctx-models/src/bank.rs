@@ -8,9 +8,9 @@
 //! Context `i` of a bank predicts exactly what a [`HashedContext`] given the same hashes
 //! predicts, and adds the same three inputs in the same order.
 
-use crate::counter::{COUNTER_INIT, counter_p12, counter_update, slot};
+use crate::counter::{COUNTER_INIT, counter_update, slot};
 use crate::hashed::{ContextTable, nibble_hash, nibble_slot};
-use crate::{History, Inputs, stretch};
+use crate::{History, Inputs};
 
 /// State-map rows per context: 256 bit-history states × 8 bit positions.
 const STATES: usize = 256 * 8;
@@ -24,8 +24,14 @@ pub struct ContextBank {
     bucket: Vec<usize>,
     /// The slot each context read for the current bit.
     last: Vec<u32>,
+    /// The slots after learning the bit.
+    next: Vec<u32>,
+    /// Whether the AVX2 loops run (same results, see `arch`).
+    avx2: bool,
     /// Index in `states` of the state-map counter each context read for the current bit.
-    sx: Vec<usize>,
+    sx: Vec<u32>,
+    /// The inputs of the current bit, three per context.
+    inputs: Vec<i32>,
     /// The state maps of all contexts, [`STATES`] counters each.
     states: Vec<u32>,
     limit: u32,
@@ -45,7 +51,10 @@ impl ContextBank {
             hash: vec![0; n],
             bucket: vec![0; n],
             last: vec![slot::INIT; n],
+            next: vec![slot::INIT; n],
+            avx2: crate::arch::has_avx2(),
             sx: vec![0; n],
+            inputs: vec![0; 3 * n],
             states: vec![COUNTER_INIT; n * STATES],
             limit,
             slot: 1,
@@ -118,36 +127,33 @@ impl ContextBank {
         for ((t, &b), last) in self.tables.iter().zip(&self.bucket).zip(&mut self.last) {
             *last = t.counter(b, slot);
         }
-        let row = 256 * bp as usize;
-        for (i, (&c, sx)) in self.last.iter().zip(&mut self.sx).enumerate() {
-            let st = stretch(slot::p12(c));
-            let n = slot::count(c).min(31) as i32;
-            *sx = i * STATES + slot::state(c) + row;
-            let ss = if n == 0 {
-                0
-            } else {
-                stretch(counter_p12(self.states[*sx]))
-            };
-            x.add3([st, (st * n) >> 5, ss]);
-        }
+        crate::arch::bank_inputs(
+            &self.last,
+            &self.states,
+            256 * bp,
+            &mut self.sx,
+            &mut self.inputs,
+            self.avx2,
+        );
+        x.add_slice(&self.inputs);
     }
 
     /// Learns the coded bit in every context.
     #[inline]
     pub fn update(&mut self, bit: bool) {
         let slot = self.slot;
-        for (((t, &b), &last), &sx) in self
+        crate::arch::slot_updates(&self.last, &mut self.next, bit, self.limit, self.avx2);
+        for ((((t, &b), &last), &sx), &s) in self
             .tables
             .iter_mut()
             .zip(&self.bucket)
             .zip(&self.last)
             .zip(&self.sx)
+            .zip(&self.next)
         {
             if slot::count(last) != 0 {
-                counter_update(&mut self.states[sx], bit, crate::MAX_LIMIT);
+                counter_update(&mut self.states[sx as usize], bit, crate::MAX_LIMIT);
             }
-            let mut s = last;
-            slot::update(&mut s, bit, self.limit);
             t.set_counter(b, slot, s);
         }
     }
@@ -161,15 +167,17 @@ mod tests {
     #[test]
     fn predicts_and_learns_exactly_as_hashed_contexts() {
         let text = b"the cat sat on the mat; the cat ate the rat. ".repeat(40);
-        let bits = [10, 12, 11];
+        // 19 contexts: two whole 8-lane chunks (the AVX2 loops where the CPU has AVX2)
+        // and a remainder (the scalar loops).
+        let bits: Vec<u32> = (0..19).map(|i| 10 + i % 3).collect();
         let mut bank = ContextBank::new(&bits, 40);
         let mut single: Vec<HashedContext> =
             bits.iter().map(|&b| HashedContext::new(b, 40)).collect();
         let mut h = History::new(16);
-        let (mut xb, mut xs) = (Inputs::with_capacity(9), Inputs::with_capacity(9));
+        let (mut xb, mut xs) = (Inputs::with_capacity(57), Inputs::with_capacity(57));
         for (pos, &byte) in text.iter().enumerate() {
             for (i, c) in single.iter_mut().enumerate() {
-                let hash = crate::hash64((pos % (7 + i)) as u64 + 1000 * h.back(1) as u64);
+                let hash = crate::hash64((pos % (3 + i)) as u64 + 1000 * h.back(i % 4) as u64);
                 c.set_context(hash);
                 bank.set_context(i, hash);
             }

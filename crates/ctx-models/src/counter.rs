@@ -12,7 +12,7 @@ pub const COUNTER_INIT: u32 = 1 << 31;
 /// The largest usable count limit.
 pub const MAX_LIMIT: u32 = 1023;
 
-const RECIP: [u32; 1024] = {
+pub(crate) static RECIP: [u32; 1024] = {
     let mut t = [0u32; 1024];
     let mut n = 0;
     while n < 1024 {
@@ -173,6 +173,17 @@ pub mod slot {
 
     /// [`next_state`] for every state and bit, computed once at compile time (a lookup
     /// instead of a few branches per slot and bit).
+    /// [`NEXT_STATE`] widened to `u32`, for the vector loops of the context bank.
+    pub(crate) static NEXT_STATE32: [u32; 512] = {
+        let mut t = [0u32; 512];
+        let mut i = 0;
+        while i < 512 {
+            t[i] = NEXT_STATE[i] as u32;
+            i += 1;
+        }
+        t
+    };
+
     const NEXT_STATE: [u8; 512] = {
         let mut t = [0u8; 512];
         let mut i = 0;

@@ -139,6 +139,11 @@ impl Inputs {
     pub fn add3(&mut self, v: [i32; 3]) {
         self.x.extend_from_slice(&v);
     }
+    /// Adds stretched values.
+    #[inline(always)]
+    pub fn add_slice(&mut self, v: &[i32]) {
+        self.x.extend_from_slice(v);
+    }
     /// Removes all inputs (start of a bit).
     #[inline(always)]
     pub fn clear(&mut self) {

@@ -33,9 +33,11 @@ const SQUASH: [u16; 4096] = {
     t
 };
 
-const STRETCH: [i16; 4096] = {
+/// Two entries of padding (2047) after the 4096: a 32-bit vector gather of the last entry
+/// (see `arch`) reads two bytes past it.
+pub(crate) static STRETCH: [i16; 4098] = {
     // Inverse of squash: for each p, the smallest d with squash(d) >= p.
-    let mut t = [0i16; 4096];
+    let mut t = [0i16; 4098];
     let mut pi = 0;
     let mut d = -2047;
     while d <= 2047 {
@@ -46,7 +48,7 @@ const STRETCH: [i16; 4096] = {
         }
         d += 1;
     }
-    while pi < 4096 {
+    while pi < 4098 {
         t[pi as usize] = 2047;
         pi += 1;
     }
