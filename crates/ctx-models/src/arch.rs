@@ -170,17 +170,19 @@ pub(crate) fn bank_inputs(
     states: &[u32],
     row: u32,
     sx: &mut [u32],
+    sv: &mut [u32],
     out: &mut [i32],
     avx2: bool,
 ) {
-    let n = last.len().min(sx.len()).min(out.len() / 3);
+    let n = last.len().min(sx.len()).min(sv.len()).min(out.len() / 3);
     assert!(states.len() >= n * 2048 && row < 2048 && n * 2048 <= i32::MAX as usize);
     let mut done = 0;
     #[cfg(all(target_arch = "x86_64", not(miri)))]
     if avx2 {
         // SAFETY: `avx2` is true only when `has_avx2` found AVX2 on this CPU; the lengths
         // are checked above.
-        done = unsafe { bank_inputs_avx2(&last[..n], states, row, &mut sx[..n], out) };
+        done =
+            unsafe { bank_inputs_avx2(&last[..n], states, row, &mut sx[..n], &mut sv[..n], out) };
     }
     let _ = avx2;
     for i in done..n {
@@ -188,13 +190,97 @@ pub(crate) fn bank_inputs(
         let st = crate::stretch(crate::slot::p12(c));
         let k = crate::slot::count(c).min(31) as i32;
         sx[i] = (i * 2048) as u32 + crate::slot::state(c) as u32 + row;
+        sv[i] = states[sx[i] as usize];
         let ss = if k == 0 {
             0
         } else {
-            crate::stretch(crate::counter_p12(states[sx[i] as usize]))
+            crate::stretch(crate::counter_p12(sv[i]))
         };
         out[3 * i..3 * i + 3].copy_from_slice(&[st, (st * k) >> 5, ss]);
     }
+}
+
+/// `out[i]` = `sv[i]` after [`counter_update`](crate::counter_update) with `bit` and
+/// the limit [`MAX_LIMIT`](crate::MAX_LIMIT) where the slot `last[i]` has a count (what
+/// a [`HashedContext`](crate::HashedContext) does to its state map), else `sv[i]`; `avx2`
+/// must come from [`has_avx2`].
+#[inline(always)]
+pub(crate) fn state_updates(last: &[u32], sv: &[u32], out: &mut [u32], bit: bool, avx2: bool) {
+    let n = last.len().min(sv.len()).min(out.len());
+    let mut done = 0;
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    if avx2 {
+        // SAFETY: `avx2` is true only when `has_avx2` found AVX2 on this CPU.
+        done = unsafe { state_updates_avx2(&last[..n], &sv[..n], &mut out[..n], bit) };
+    }
+    let _ = avx2;
+    for i in done..n {
+        let mut c = sv[i];
+        if crate::slot::count(last[i]) != 0 {
+            crate::counter_update(&mut c, bit, crate::MAX_LIMIT);
+        }
+        out[i] = c;
+    }
+}
+
+/// The whole 8-lane chunks of [`state_updates`]; returns how many it did. The 22-bit
+/// probability times the reciprocal needs 38 bits: the products are formed in 64-bit
+/// halves (even lanes, then odd lanes), as the scalar `i64` arithmetic does, and a move
+/// towards 0 rounds the same way as its arithmetic shift (`−⌈p·r / 2^16⌉`).
+///
+/// # Safety
+/// The CPU must have AVX2; the three slices must have the same length.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[target_feature(enable = "avx2")]
+unsafe fn state_updates_avx2(last: &[u32], sv: &[u32], out: &mut [u32], bit: bool) -> usize {
+    use std::arch::x86_64::*;
+    let n = last.len() / 8 * 8;
+    let recip = crate::counter::RECIP.as_ptr().cast::<i32>();
+    let m1023 = _mm256_set1_epi32(1023);
+    let m63 = _mm256_set1_epi32(63);
+    let one = _mm256_set1_epi32(1);
+    let zero = _mm256_setzero_si256();
+    let top = _mm256_set1_epi32((1 << 22) - 1);
+    let round = _mm256_set1_epi64x(65535);
+    // r·a >> 16 (or (r·a + 65535) >> 16 when `up` is false), lane by lane in 64 bits.
+    let scaled = |a: __m256i, r: __m256i, up: bool| {
+        let even = _mm256_mul_epu32(a, r);
+        let odd = _mm256_mul_epu32(_mm256_srli_epi64::<32>(a), _mm256_srli_epi64::<32>(r));
+        let (even, odd) = if up {
+            (even, odd)
+        } else {
+            (_mm256_add_epi64(even, round), _mm256_add_epi64(odd, round))
+        };
+        _mm256_blend_epi32::<0b1010_1010>(
+            _mm256_srli_epi64::<16>(even),
+            _mm256_slli_epi64::<16>(odd),
+        )
+    };
+    let mut i = 0;
+    while i < n {
+        // SAFETY: `i + 8 <= n` for all three slices; the gather reads `RECIP[count]` with
+        // `count < 1024`, inside the table.
+        unsafe {
+            let c = _mm256_loadu_si256(sv.as_ptr().add(i).cast());
+            let s = _mm256_loadu_si256(last.as_ptr().add(i).cast());
+            let fresh = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_srli_epi32::<8>(s), m63), zero);
+            let cnt = _mm256_and_si256(c, m1023);
+            let p = _mm256_srli_epi32::<10>(c);
+            let r = _mm256_i32gather_epi32::<4>(recip, cnt);
+            let p = if bit {
+                _mm256_add_epi32(p, scaled(_mm256_sub_epi32(top, p), r, true))
+            } else {
+                _mm256_sub_epi32(p, scaled(p, r, false))
+            };
+            let cnt = _mm256_min_epu32(_mm256_add_epi32(cnt, one), m1023);
+            let v = _mm256_or_si256(_mm256_slli_epi32::<10>(p), cnt);
+            // `fresh` is all ones where the slot has no count: the old value stays there.
+            let v = _mm256_blendv_epi8(v, c, fresh);
+            _mm256_storeu_si256(out.as_mut_ptr().add(i).cast(), v);
+        }
+        i += 8;
+    }
+    n
 }
 
 /// The whole 8-lane chunks of [`bank_inputs`]; returns how many contexts it did.
@@ -209,6 +295,7 @@ unsafe fn bank_inputs_avx2(
     states: &[u32],
     row: u32,
     sx: &mut [u32],
+    sv: &mut [u32],
     out: &mut [i32],
 ) -> usize {
     use std::arch::x86_64::*;
@@ -234,7 +321,9 @@ unsafe fn bank_inputs_avx2(
             let base = _mm256_set1_epi32((i * 2048) as i32 + row as i32);
             let x = _mm256_add_epi32(_mm256_add_epi32(base, lane), _mm256_and_si256(c, m255));
             _mm256_storeu_si256(sx.as_mut_ptr().add(i).cast(), x);
-            let sv = _mm256_i32gather_epi32::<4>(states.as_ptr().cast(), x);
+            let sv_ = _mm256_i32gather_epi32::<4>(states.as_ptr().cast(), x);
+            _mm256_storeu_si256(sv.as_mut_ptr().add(i).cast(), sv_);
+            let sv = sv_;
             let ss = _mm256_i32gather_epi32::<2>(stretch, _mm256_srli_epi32::<20>(sv));
             let ss = _mm256_srai_epi32::<16>(_mm256_slli_epi32::<16>(ss));
             let ss = _mm256_andnot_si256(_mm256_cmpeq_epi32(k, zero), ss);
@@ -379,6 +468,43 @@ mod tests {
                     crate::slot::update(&mut s, bit, limit);
                     assert_eq!((a[i], b[i]), (s, s), "slot {s0:#x} bit {bit} limit {limit}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn state_updates_agree_with_the_scalar_update() {
+        let mut s = 192_837_465u32;
+        let mut r = || {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            s
+        };
+        // Counters at every count, at the extremes and at random; slots with and without a
+        // count.
+        let sv: Vec<u32> = (0..4096u32 + 5)
+            .map(|k| match k % 4 {
+                0 => (k % 1024) | 0xffff_fc00,
+                1 => k % 1024,
+                _ => r(),
+            })
+            .collect();
+        let last: Vec<u32> = sv
+            .iter()
+            .map(|_| r() & !(u32::from(r() % 3 == 0) * 0x3f00))
+            .collect();
+        for bit in [false, true] {
+            let mut a = vec![0; sv.len()];
+            state_updates(&last, &sv, &mut a, bit, has_avx2());
+            let mut b = vec![0; sv.len()];
+            state_updates(&last, &sv, &mut b, bit, false);
+            for i in 0..sv.len() {
+                let mut c = sv[i];
+                if crate::slot::count(last[i]) != 0 {
+                    crate::counter_update(&mut c, bit, crate::MAX_LIMIT);
+                }
+                assert_eq!((a[i], b[i]), (c, c), "counter {:#x} bit {bit}", sv[i]);
             }
         }
     }

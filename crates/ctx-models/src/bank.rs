@@ -8,7 +8,7 @@
 //! Context `i` of a bank predicts exactly what a [`HashedContext`] given the same hashes
 //! predicts, and adds the same three inputs in the same order.
 
-use crate::counter::{COUNTER_INIT, counter_update, slot};
+use crate::counter::{COUNTER_INIT, slot};
 use crate::hashed::{ContextTable, nibble_hash, nibble_slot};
 use crate::{History, Inputs};
 
@@ -30,6 +30,10 @@ pub struct ContextBank {
     avx2: bool,
     /// Index in `states` of the state-map counter each context read for the current bit.
     sx: Vec<u32>,
+    /// The state-map counter each context read for the current bit, and the same after
+    /// learning the bit.
+    sv: Vec<u32>,
+    sv_next: Vec<u32>,
     /// The inputs of the current bit, three per context.
     inputs: Vec<i32>,
     /// The state maps of all contexts, [`STATES`] counters each.
@@ -55,6 +59,8 @@ impl ContextBank {
             avx2: crate::arch::has_avx2(),
             sx: vec![0; n],
             inputs: vec![0; 3 * n],
+            sv: vec![0; n],
+            sv_next: vec![0; n],
             states: vec![COUNTER_INIT; n * STATES],
             limit,
             slot: 1,
@@ -132,6 +138,7 @@ impl ContextBank {
             &self.states,
             256 * bp,
             &mut self.sx,
+            &mut self.sv,
             &mut self.inputs,
             self.avx2,
         );
@@ -143,17 +150,13 @@ impl ContextBank {
     pub fn update(&mut self, bit: bool) {
         let slot = self.slot;
         crate::arch::slot_updates(&self.last, &mut self.next, bit, self.limit, self.avx2);
-        for ((((t, &b), &last), &sx), &s) in self
-            .tables
-            .iter_mut()
-            .zip(&self.bucket)
-            .zip(&self.last)
-            .zip(&self.sx)
-            .zip(&self.next)
-        {
-            if slot::count(last) != 0 {
-                counter_update(&mut self.states[sx as usize], bit, crate::MAX_LIMIT);
-            }
+        crate::arch::state_updates(&self.last, &self.sv, &mut self.sv_next, bit, self.avx2);
+        for ((&sx, &v), (t, (&b, &s))) in self.sx.iter().zip(&self.sv_next).zip(
+            self.tables
+                .iter_mut()
+                .zip(self.bucket.iter().zip(&self.next)),
+        ) {
+            self.states[sx as usize] = v;
             t.set_counter(b, slot, s);
         }
     }
