@@ -19,6 +19,15 @@
 //! contracts, and FMA is not enabled), so both versions give bit-identical results and a
 //! file coded on one CPU decodes on any other. The AVX version is called only when the
 //! CPU reports AVX at run time.
+//!
+//! # AVX2 context-bank loops
+//! The per-bit arithmetic of a [`ContextBank`](crate::ContextBank) — each context's three
+//! mixer inputs, its slot update and its state-map update — runs 8 contexts at a time
+//! where the CPU reports AVX2 ([`bank_inputs`], [`slot_updates`], [`state_updates`]). It is
+//! integer arithmetic chosen to be exact (unsigned 32-bit products where they fit, 64-bit
+//! ones where they do not, and the same rounding as the scalar shifts), and the table
+//! lookups become gathers; the scalar loops do the rest and run alone without AVX2. Unit
+//! tests compare both on every count, state and bit.
 #![allow(unsafe_code)]
 
 /// Lanes of the mixer loops.

@@ -16,8 +16,9 @@
 //! [`LeanPredictor`] is a complete, fixed pipeline built for speed (what `cm -l 1` runs).
 //!
 //! The crate's only `unsafe` code is in one private module, `arch`: software prefetch,
-//! huge-page advice for the big tables, and the AVX copies of the mixer's loops (chosen at
-//! run time, bit-identical to the baseline ones). None of it changes a prediction.
+//! huge-page advice for the big tables, the AVX copies of the mixer's loops and the AVX2
+//! loops of the [`ContextBank`] (chosen at run time, bit-identical to the baseline ones).
+//! None of it changes a prediction.
 //!
 //! All arithmetic is fixed point, except the mixer's `f32` sums, which run in a fixed order
 //! (see [`Mixer`]): an encoder and a decoder make bit-identical predictions on

@@ -467,10 +467,11 @@ impl CmModel {
             if let Some(m) = &mut self.text {
                 m.prepare(h);
             }
-            let banked = self
-                .banked_orders
-                .then_some(&self.orders[..])
-                .unwrap_or(&[]);
+            let banked: &[OrderN] = if self.banked_orders {
+                &self.orders
+            } else {
+                &[]
+            };
             let hashes = banked
                 .iter()
                 .flat_map(OrderN::context_hashes)
