@@ -22,8 +22,11 @@
 //!    with the mixer output;
 //! 7. at levels 6–8, one step of the [`TweedieCalibrator`].
 //!
-//! Before predicting a bit, every model sets its contexts and prefetches what it will read
-//! ([`ContextModel::prepare`]), so that the cache misses of all models overlap.
+//! At each byte boundary the models of items 1–3 compute their contexts' hashes
+//! ([`ContextModel::prepare`]) and hand them to one [`ContextBank`], which holds the slots
+//! and state maps of all of them side by side, prefetches their buckets together (so that
+//! the cache misses of all models overlap) and predicts and learns every bit for all of
+//! them in a few loops (in AVX2 where the CPU has it, with the same results).
 //!
 //! Everything is integer arithmetic except the mixer's `f32` sums, which run in a fixed
 //! order, so the decoder reproduces every prediction exactly on any platform. Models are
