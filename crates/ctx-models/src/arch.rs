@@ -519,6 +519,37 @@ mod tests {
     }
 
     #[test]
+    fn bank_inputs_agree_with_the_scalar_loop() {
+        let mut s = 55_555_555u32;
+        let mut r = || {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            s
+        };
+        let n = 21; // two 8-lane chunks and a remainder
+        let states: Vec<u32> = (0..n * 2048).map(|_| r()).collect();
+        for row in [0, 256 * 3, 256 * 7] {
+            let last: Vec<u32> = (0..n)
+                .map(|_| r() & !(u32::from(r() % 4 == 0) * 0x3f00))
+                .collect();
+            let (mut sx_a, mut sv_a, mut out_a) = (vec![0; n], vec![0; n], vec![0; 3 * n]);
+            let (mut sx_b, mut sv_b, mut out_b) = (vec![0; n], vec![0; n], vec![0; 3 * n]);
+            bank_inputs(
+                &last,
+                &states,
+                row,
+                &mut sx_a,
+                &mut sv_a,
+                &mut out_a,
+                has_avx2(),
+            );
+            bank_inputs(&last, &states, row, &mut sx_b, &mut sv_b, &mut out_b, false);
+            assert_eq!((sx_a, sv_a, out_a), (sx_b, sv_b, out_b), "row {row}");
+        }
+    }
+
+    #[test]
     fn prefetch_is_only_a_hint() {
         let v = vec![7u32; 1024];
         for x in &v {
