@@ -14,6 +14,9 @@
 //! images), [`TextModel`] (line column and markup nesting), [`MatchModel`] (longest recent match). Each is
 //! usable alone through [`Standalone`], which turns a model into a [`BitPredictor`].
 //! [`LeanPredictor`] is a complete, fixed pipeline built for speed (what `cm -l 1` runs).
+//! [`ContextBank`] holds many hashed contexts side by side and predicts and learns every
+//! bit for all of them at once (what `cm -l 3` to `-l 9` run their contexts through: the
+//! models hash, the bank does the rest, with the same results as a [`HashedContext`] each).
 //!
 //! The crate's only `unsafe` code is in one private module, `arch`: software prefetch,
 //! huge-page advice for the big tables, the AVX copies of the mixer's loops and the AVX2
