@@ -30,6 +30,8 @@
 //! tests compare both on every count, state and bit.
 #![allow(unsafe_code)]
 
+use crate::bank::STATES;
+
 /// Lanes of the mixer loops.
 pub(crate) const LANES: usize = 8;
 
@@ -184,7 +186,9 @@ pub(crate) fn bank_inputs(
     avx2: bool,
 ) {
     let n = last.len().min(sx.len()).min(sv.len()).min(out.len() / 3);
-    assert!(states.len() >= n * 2048 && row < 2048 && n * 2048 <= i32::MAX as usize);
+    assert!(
+        states.len() >= n * STATES && (row as usize) < STATES && n * STATES <= i32::MAX as usize
+    );
     let mut done = 0;
     #[cfg(all(target_arch = "x86_64", not(miri)))]
     if avx2 {
@@ -198,7 +202,7 @@ pub(crate) fn bank_inputs(
         let c = last[i];
         let st = crate::stretch(crate::slot::p12(c));
         let k = crate::slot::count(c).min(31) as i32;
-        sx[i] = (i * 2048) as u32 + crate::slot::state(c) as u32 + row;
+        sx[i] = (i * STATES) as u32 + crate::slot::state(c) as u32 + row;
         sv[i] = states[sx[i] as usize];
         let ss = if k == 0 {
             0
@@ -314,7 +318,10 @@ unsafe fn bank_inputs_avx2(
     let m31 = _mm256_set1_epi32(31);
     let m255 = _mm256_set1_epi32(255);
     let zero = _mm256_setzero_si256();
-    let lane = _mm256_setr_epi32(0, 2048, 4096, 6144, 8192, 10240, 12288, 14336);
+    let lane = _mm256_mullo_epi32(
+        _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+        _mm256_set1_epi32(STATES as i32),
+    );
     let mut i = 0;
     while i < n {
         // SAFETY: `i + 8 <= n` for `last` and `sx`, and `3·(i + 8) <= out.len()`. The
@@ -327,7 +334,7 @@ unsafe fn bank_inputs_avx2(
             let st = _mm256_srai_epi32::<16>(_mm256_slli_epi32::<16>(st));
             let k = _mm256_min_epi32(_mm256_and_si256(_mm256_srli_epi32::<8>(c), m63), m31);
             let conf = _mm256_srai_epi32::<5>(_mm256_mullo_epi32(st, k));
-            let base = _mm256_set1_epi32((i * 2048) as i32 + row as i32);
+            let base = _mm256_set1_epi32((i * STATES) as i32 + row as i32);
             let x = _mm256_add_epi32(_mm256_add_epi32(base, lane), _mm256_and_si256(c, m255));
             _mm256_storeu_si256(sx.as_mut_ptr().add(i).cast(), x);
             let sv_ = _mm256_i32gather_epi32::<4>(states.as_ptr().cast(), x);
@@ -427,6 +434,16 @@ pub fn advise_huge_pages<T>(v: &[T]) {
 mod tests {
     use super::*;
 
+    /// A xorshift32 generator of test data.
+    fn xorshift(mut s: u32) -> impl FnMut() -> u32 {
+        move || {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            s
+        }
+    }
+
     #[test]
     fn avx_and_baseline_loops_agree_bit_for_bit() {
         let mut s = 12345u32;
@@ -447,13 +464,7 @@ mod tests {
 
     #[test]
     fn slot_updates_agree_with_the_scalar_update() {
-        let mut s = 987_654_321u32;
-        let mut r = || {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            s
-        };
+        let mut r = xorshift(987_654_321);
         // Every count, state and bit, and random probabilities including the extremes.
         let mut last: Vec<u32> = (0..64u32 * 256)
             .map(|k| {
@@ -483,13 +494,7 @@ mod tests {
 
     #[test]
     fn state_updates_agree_with_the_scalar_update() {
-        let mut s = 192_837_465u32;
-        let mut r = || {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            s
-        };
+        let mut r = xorshift(192_837_465);
         // Counters at every count, at the extremes and at random; slots with and without a
         // count.
         let sv: Vec<u32> = (0..4096u32 + 5)
@@ -520,15 +525,9 @@ mod tests {
 
     #[test]
     fn bank_inputs_agree_with_the_scalar_loop() {
-        let mut s = 55_555_555u32;
-        let mut r = || {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            s
-        };
+        let mut r = xorshift(55_555_555);
         let n = 21; // two 8-lane chunks and a remainder
-        let states: Vec<u32> = (0..n * 2048).map(|_| r()).collect();
+        let states: Vec<u32> = (0..n * STATES).map(|_| r()).collect();
         for row in [0, 256 * 3, 256 * 7] {
             let last: Vec<u32> = (0..n)
                 .map(|_| r() & !(u32::from(r() % 4 == 0) * 0x3f00))

@@ -13,7 +13,7 @@ use crate::hashed::{ContextTable, nibble_hash, nibble_slot};
 use crate::{History, Inputs};
 
 /// State-map rows per context: 256 bit-history states × 8 bit positions.
-const STATES: usize = 256 * 8;
+pub(crate) const STATES: usize = 256 * 8;
 
 /// Many hashed contexts with the behaviour of [`HashedContext`](crate::HashedContext),
 /// stored side by side.

@@ -170,7 +170,7 @@ impl HashedContext {
     pub fn new(table_bits: u32, limit: u32) -> Self {
         Self {
             table: ContextTable::new(table_bits),
-            states: AdaptiveMap::new(256 * 8, 1023),
+            states: AdaptiveMap::new(crate::bank::STATES, crate::MAX_LIMIT),
             limit,
             last: slot::INIT,
             hash: 0,
