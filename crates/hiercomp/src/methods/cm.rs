@@ -450,8 +450,9 @@ impl CmModel {
             a2.prefetch(apm_cx[0]);
             a3.prefetch(apm_cx[1]);
         }
-        // Every model first sets its contexts and prefetches, so that the cache misses of
-        // all models overlap; then each predicts.
+        // At a byte boundary every model hashes its contexts and the bank prefetches all
+        // their buckets before any lookup, so that the cache misses overlap; at bit 3 the
+        // low nibble's buckets are prefetched.
         if h.bit_pos() == 0 {
             // The models read the last byte and hash their contexts; the bank takes the
             // hashes (and prefetches their buckets).
