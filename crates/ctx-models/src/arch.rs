@@ -13,7 +13,8 @@
 //!
 //! # AVX mixer loops
 //! The mixer's dot product and training step run over 8 `f32` lanes with one accumulator
-//! per lane ([`dot8`], [`train8`]). Compiled for the x86-64 baseline these are two SSE
+//! per lane (`dot8_generic`, `train8_generic`, run for all weight sets of a bit in one
+//! [`mix_pass`] and one [`train_pass`]). Compiled for the x86-64 baseline these are two SSE
 //! operations per 8 lanes; compiled with AVX enabled, one. Each lane still does the same
 //! IEEE-754 multiply and add in the same order (no fused multiply-add: Rust never
 //! contracts, and FMA is not enabled), so both versions give bit-identical results and a
@@ -35,7 +36,7 @@ use crate::bank::STATES;
 /// Lanes of the mixer loops.
 pub(crate) const LANES: usize = 8;
 
-/// Whether this CPU runs the AVX versions of the mixer loops.
+/// Whether this CPU runs the AVX versions of the mixer loops ([`mix_pass`], [`train_pass`]).
 pub(crate) fn has_avx() -> bool {
     #[cfg(all(target_arch = "x86_64", not(miri)))]
     {
@@ -45,6 +46,8 @@ pub(crate) fn has_avx() -> bool {
     false
 }
 
+/// Per-lane sums `acc[j] = Σₖ w[8k + j]·x[8k + j]` over the whole 8-lane chunks of `w`
+/// and `x`.
 #[inline(always)]
 fn dot8_generic(w: &[f32], x: &[f32]) -> [f32; LANES] {
     let mut acc = [0f32; LANES];
@@ -58,6 +61,7 @@ fn dot8_generic(w: &[f32], x: &[f32]) -> [f32; LANES] {
     acc
 }
 
+/// `w[i] += x[i]·e` over the whole 8-lane chunks.
 #[inline(always)]
 fn train8_generic(w: &mut [f32], x: &[f32], e: f32) {
     let ec = [e; LANES];
@@ -70,20 +74,84 @@ fn train8_generic(w: &mut [f32], x: &[f32], e: f32) {
     }
 }
 
-#[cfg(all(target_arch = "x86_64", not(miri)))]
-#[target_feature(enable = "avx")]
-/// # Safety
-/// The CPU must have AVX.
-unsafe fn dot8_avx(w: &[f32], x: &[f32]) -> [f32; LANES] {
-    dot8_generic(w, x)
+/// The reference sum of one weight set: the 8 lane sums of [`dot8`], combined in a fixed
+/// order.
+#[inline(always)]
+fn reduce8(acc: [f32; LANES]) -> f32 {
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
+}
+
+#[inline(always)]
+fn mix_pass_generic(x: &[i32], xf: &mut [f32], weights: &[f32], sel: &[usize], out: &mut [f32]) {
+    for (f, &v) in xf.iter_mut().zip(x) {
+        *f = v as f32;
+    }
+    let stride = xf.len();
+    for (o, &s) in out.iter_mut().zip(sel) {
+        *o = reduce8(dot8_generic(&weights[s..s + stride], xf));
+    }
+}
+
+#[inline(always)]
+fn train_pass_generic(weights: &mut [f32], sel: &[usize], err: &[f32], xf: &[f32]) {
+    let stride = xf.len();
+    for (&s, &e) in sel.iter().zip(err) {
+        if e != 0.0 {
+            train8_generic(&mut weights[s..s + stride], xf, e);
+        }
+    }
 }
 
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 #[target_feature(enable = "avx")]
 /// # Safety
 /// The CPU must have AVX.
-unsafe fn train8_avx(w: &mut [f32], x: &[f32], e: f32) {
-    train8_generic(w, x, e)
+unsafe fn mix_pass_avx(x: &[i32], xf: &mut [f32], weights: &[f32], sel: &[usize], out: &mut [f32]) {
+    mix_pass_generic(x, xf, weights, sel, out)
+}
+
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[target_feature(enable = "avx")]
+/// # Safety
+/// The CPU must have AVX.
+unsafe fn train_pass_avx(weights: &mut [f32], sel: &[usize], err: &[f32], xf: &[f32]) {
+    train_pass_generic(weights, sel, err, xf)
+}
+
+/// One mixing pass of the mixer's first layer: `xf` = `x` as `f32` (the first `x.len()`
+/// of them; the rest stay as they are), then for each `k`, `out[k]` = the fixed-order dot
+/// product (`dot8_generic` and its lane sum) of `xf` with `weights[sel[k]..sel[k] + xf.len()]`.
+/// All in one call, so that the AVX version keeps everything in AVX registers; `avx` must
+/// come from [`has_avx`]. The results are those of the baseline loops, bit for bit.
+#[inline(always)]
+pub(crate) fn mix_pass(
+    x: &[i32],
+    xf: &mut [f32],
+    weights: &[f32],
+    sel: &[usize],
+    out: &mut [f32],
+    avx: bool,
+) {
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    if avx {
+        // SAFETY: `avx` is true only when `has_avx` found AVX on this CPU.
+        return unsafe { mix_pass_avx(x, xf, weights, sel, out) };
+    }
+    let _ = avx;
+    mix_pass_generic(x, xf, weights, sel, out)
+}
+
+/// The training pass of the mixer's first layer: for each `k` with `err[k] != 0`,
+/// `weights[sel[k]..][i] += xf[i]·err[k]` (`train8_generic`); `avx` must come from [`has_avx`].
+#[inline(always)]
+pub(crate) fn train_pass(weights: &mut [f32], sel: &[usize], err: &[f32], xf: &[f32], avx: bool) {
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    if avx {
+        // SAFETY: `avx` is true only when `has_avx` found AVX on this CPU.
+        return unsafe { train_pass_avx(weights, sel, err, xf) };
+    }
+    let _ = avx;
+    train_pass_generic(weights, sel, err, xf)
 }
 
 /// Whether this CPU runs the AVX2 versions of the context-bank loops.
@@ -356,32 +424,6 @@ unsafe fn bank_inputs_avx2(
     n
 }
 
-/// Per-lane sums `acc[j] = Σₖ w[8k + j]·x[8k + j]` over the whole 8-lane chunks of `w`
-/// and `x`; `avx` must come from [`has_avx`].
-#[inline(always)]
-pub(crate) fn dot8(w: &[f32], x: &[f32], avx: bool) -> [f32; LANES] {
-    #[cfg(all(target_arch = "x86_64", not(miri)))]
-    if avx {
-        // SAFETY: `avx` is true only when `has_avx` found AVX on this CPU, which is what
-        // calling a function compiled with `target_feature(enable = "avx")` requires.
-        return unsafe { dot8_avx(w, x) };
-    }
-    let _ = avx;
-    dot8_generic(w, x)
-}
-
-/// `w[i] += x[i]·e` over the whole 8-lane chunks; `avx` must come from [`has_avx`].
-#[inline(always)]
-pub(crate) fn train8(w: &mut [f32], x: &[f32], e: f32, avx: bool) {
-    #[cfg(all(target_arch = "x86_64", not(miri)))]
-    if avx {
-        // SAFETY: as in `dot8`.
-        return unsafe { train8_avx(w, x, e) };
-    }
-    let _ = avx;
-    train8_generic(w, x, e)
-}
-
 /// Hints that the cache line holding `*r` will be read soon.
 #[inline(always)]
 pub(crate) fn prefetch<T>(r: &T) {
@@ -451,15 +493,25 @@ mod tests {
             s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
             (s >> 8) as f32 / (1 << 24) as f32 - 0.5
         };
-        let w: Vec<f32> = (0..72).map(|_| r()).collect();
-        let x: Vec<f32> = (0..72).map(|_| r() * 4000.0).collect();
-        let a = dot8(&w, &x, has_avx());
-        let b = dot8_generic(&w, &x);
-        assert_eq!(a.map(f32::to_bits), b.map(f32::to_bits));
-        let (mut w1, mut w2) = (w.clone(), w);
-        train8(&mut w1, &x, 1.0e-6, has_avx());
-        train8_generic(&mut w2, &x, 1.0e-6);
+        // Three weight sets of 72 inputs (9 chunks), inputs from i32 values.
+        let w: Vec<f32> = (0..3 * 72).map(|_| r()).collect();
+        let x: Vec<i32> = (0..70).map(|_| (r() * 4000.0) as i32).collect();
+        let sel = [144, 0, 72];
+        let (mut xa, mut xb) = (vec![0f32; 72], vec![0f32; 72]);
+        let (mut oa, mut ob) = ([0f32; 3], [0f32; 3]);
+        mix_pass(&x, &mut xa, &w, &sel, &mut oa, has_avx());
+        mix_pass_generic(&x, &mut xb, &w, &sel, &mut ob);
+        assert_eq!(oa.map(f32::to_bits), ob.map(f32::to_bits));
+        assert_eq!(xa, xb);
+        assert!(oa.iter().all(|o| *o != 0.0));
+        let err = [1.0e-6, 0.0, -3.0e-6];
+        let (mut w1, mut w2) = (w.clone(), w.clone());
+        train_pass(&mut w1, &sel, &err, &xa, has_avx());
+        train_pass_generic(&mut w2, &sel, &err, &xb);
         assert!(w1.iter().zip(&w2).all(|(a, b)| a.to_bits() == b.to_bits()));
+        // The set with no error is untouched, the others learnt.
+        assert_eq!(w1[..72], w[..72]);
+        assert_ne!(w1[72..], w[72..]);
     }
 
     #[test]

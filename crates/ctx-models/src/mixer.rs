@@ -31,6 +31,8 @@ pub struct Mixer {
     out: Vec<i32>,
     out_p: Vec<i32>,
     outf: Vec<f32>,
+    /// The scaled error of each layer-1 set for the current bit (0 where it does not learn).
+    err: Vec<f32>,
     final_w: Vec<f32>,
     final_sets: usize,
     final_sel: usize,
@@ -81,6 +83,7 @@ impl Mixer {
             out: vec![0; k],
             out_p: vec![2048; k],
             outf: vec![0.0; k],
+            err: vec![0.0; k],
             final_w: vec![1.0 / k as f32; k * final_sets.max(1)],
             final_sets: final_sets.max(1),
             final_sel: 0,
@@ -120,23 +123,12 @@ impl Mixer {
     }
 
     #[inline(always)]
-    fn dot(w: &[f32], x: &[f32], avx: bool) -> f32 {
-        let acc = crate::arch::dot8(w, x, avx);
-        ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
-    }
-
-    #[inline(always)]
     fn to_stretch(d: f32) -> i32 {
         if d.is_nan() {
             0
         } else {
             d.clamp(-2047.0, 2047.0) as i32
         }
-    }
-
-    #[inline(always)]
-    fn train(w: &mut [f32], x: &[f32], e: f32, avx: bool) {
-        crate::arch::train8(w, x, e, avx);
     }
 
     /// Mixes `x` (exactly [`inputs`](Self::inputs) values; a bias is appended here) with
@@ -147,21 +139,25 @@ impl Mixer {
         x.add(256);
         let xs = x.as_slice();
         debug_assert_eq!(xs.len(), self.n);
-        for (f, &v) in self.xf.iter_mut().zip(xs) {
-            *f = v as f32;
-        }
         let stride = self.stride;
         for (k, sel) in self.selected.iter_mut().enumerate() {
             let c = contexts.get(k).copied().unwrap_or(0).min(self.sizes[k] - 1);
             *sel = self.offsets[k] + c * stride;
-            let d = Self::to_stretch(Self::dot(
-                &self.weights[*sel..*sel + stride],
-                &self.xf,
-                self.avx,
-            ));
-            self.out[k] = d;
-            self.outf[k] = d as f32;
-            self.out_p[k] = squash(d);
+        }
+        let n = xs.len().min(self.n);
+        crate::arch::mix_pass(
+            &xs[..n],
+            &mut self.xf,
+            &self.weights,
+            &self.selected,
+            &mut self.outf,
+            self.avx,
+        );
+        for ((o, op), f) in self.out.iter_mut().zip(&mut self.out_p).zip(&mut self.outf) {
+            let d = Self::to_stretch(*f);
+            *o = d;
+            *f = d as f32;
+            *op = squash(d);
         }
         let k = self.out.len();
         self.final_sel = final_ctx.min(self.final_sets - 1) * k;
@@ -192,16 +188,21 @@ impl Mixer {
         }
         self.updates = self.updates.saturating_add(1);
         let scale = self.scale;
-        let stride = self.stride;
-        for k in 0..self.selected.len() {
-            let err = y - self.out_p[k];
-            if err.abs() <= self.skip {
-                continue;
-            }
-            let e = err as f32 * scale;
-            let s = self.selected[k];
-            Self::train(&mut self.weights[s..s + stride], &self.xf, e, self.avx);
+        for (e, &p) in self.err.iter_mut().zip(&self.out_p) {
+            let err = y - p;
+            *e = if err.abs() <= self.skip {
+                0.0
+            } else {
+                err as f32 * scale
+            };
         }
+        crate::arch::train_pass(
+            &mut self.weights,
+            &self.selected,
+            &self.err,
+            &self.xf,
+            self.avx,
+        );
         let e = (y - self.pr) as f32 * (self.lr_final as f32 * (1.0 / (1u64 << 30) as f32));
         let s = self.final_sel;
         let k = self.out.len();
