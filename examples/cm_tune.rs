@@ -1,6 +1,7 @@
 //! Tuning aid for `cm`: prints the ideal cost (bits per byte) of files under a level's
 //! configuration with overrides from the environment (`LR`, `LIMIT`, `TB` (table bits), `TWEEDIE`
-//! (calibrator steps), `SKIP` (mixer errors too small to train on), `SEL` (mixer selectors), `ORDERS` (comma-separated), `SPAT` (sparse
+//! (calibrator steps), `SKIP` (mixer errors too small to train on), `WMASK`, `RMASK`, `TMASK` (which word,
+//! record and text-layout contexts are used, in binary, as `1011`), `SEL` (mixer selectors), `ORDERS` (comma-separated), `SPAT` (sparse
 //! patterns, `;`-separated lists of distances such as `4;2,3;1,3`), `MB` (match
 //! table bits), the table-size offsets `HX` (extra bits for orders 5+ and words), `SL`
 //! (fewer bits for sparse), `LOW` (fewer bits for orders 2 and 3, as `3,1`), `SIDE` (fewer
@@ -52,6 +53,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if let Ok(v) = std::env::var("SEL") {
         cfg.selectors = v.parse()?;
+    }
+    for (name, mask) in [
+        ("WMASK", &mut cfg.word_contexts),
+        ("RMASK", &mut cfg.record_contexts),
+        ("TMASK", &mut cfg.text_contexts),
+    ] {
+        if let Ok(v) = std::env::var(name) {
+            *mask = u8::from_str_radix(&v, 2)?;
+        }
     }
     if let Ok(v) = std::env::var("SKIP") {
         cfg.mixer_skip = v.parse()?;

@@ -42,8 +42,8 @@
 use crate::{Error, Result};
 use arith_coder::{BinaryDecoder, BinaryEncoder, BitDecoder, BitEncoder};
 use ctx_models::{
-    Apm, ContextBank, ContextModel, History, Inputs, LeanConfig, LeanPredictor, MatchModel, Mixer,
-    OrderN, RecordModel, SparseModel, TextModel, TweedieCalibrator, WordModel,
+    Apm, ContextBank, ContextModel, History, INPUTS_PER_CONTEXT, Inputs, LeanConfig, LeanPredictor,
+    MatchModel, Mixer, OrderN, RecordModel, SparseModel, TextModel, TweedieCalibrator, WordModel,
 };
 
 /// Lowest level of `cm`.
@@ -70,14 +70,27 @@ pub struct CmConfig {
     pub limit: u32,
     /// Whether the word model is on.
     pub word: bool,
+    /// Which of the word model's four contexts are used, bit `i` for the `i`-th of
+    /// [`WordModel::context_hashes`] (word; word + previous word; word + two previous
+    /// words; word + the word two back).
+    pub word_contexts: u8,
     /// Whether the sparse model is on.
     pub sparse: bool,
     /// The sparse model's patterns (distances back, see [`SparseModel`]).
     pub sparse_patterns: Vec<Vec<usize>>,
     /// Whether the record (column) model is on.
     pub record: bool,
+    /// Which of the record model's four contexts are used, bit `i` for the `i`-th of
+    /// [`RecordModel::context_hashes`] (byte above; above + left; above + two above;
+    /// above + above-right). With none, the model still finds the record length for the
+    /// column selector.
+    pub record_contexts: u8,
     /// Whether the text-layout model (line column, markup nesting) is on.
     pub text: bool,
+    /// Which of the text-layout model's five contexts are used, bit `i` for the `i`-th of
+    /// [`TextModel::context_hashes`] (column + last byte; column + last two bytes;
+    /// element; the two indirect contexts).
+    pub text_contexts: u8,
     /// Match-model hash table size, log2; 0 turns the match model off.
     pub match_bits: u32,
     /// Minimum match length of the match model.
@@ -126,6 +139,14 @@ impl CmConfig {
             // a speed target, goes without it.
             tweedie: usize::from((6..=8).contains(&level)),
             text: level >= 5,
+            // Level 9 leaves out the four contexts whose removal cost least
+            // (`cm_tune` on seven files, each removed alone: 0.03–0.05%; together
+            // +0.16%, the first MB of dickens and of xml +0.07%), ≈ 4% of the time each:
+            // word + two previous words, the record's byte above and above + left, and
+            // the column with the last two bytes.
+            word_contexts: if level == 9 { 0b1011 } else { 0b1111 },
+            record_contexts: if level == 9 { 0b1100 } else { 0b1111 },
+            text_contexts: if level == 9 { 0b11101 } else { 0b11111 },
             lean: level <= 2,
             selectors: match level {
                 1 | 2 => 1,
@@ -244,8 +265,9 @@ impl CmConfig {
     /// Memory of the hashed context tables for a block of `len` bytes.
     fn table_memory(&self, len: usize) -> usize {
         let bucket = |bits: u32| 1usize << (bits + 6);
-        let words = if self.word { 4 } else { 0 };
-        let others = if self.record { 4 } else { 0 } + if self.text { 5 } else { 0 };
+        let words = if self.word { self.word_count() } else { 0 };
+        let others = if self.record { self.record_count() } else { 0 }
+            + if self.text { self.text_count() } else { 0 };
         let sparse = if self.sparse {
             self.sparse_patterns.len()
         } else {
@@ -258,6 +280,21 @@ impl CmConfig {
             + words * bucket(self.high_bits(len))
             + others * bucket(self.side_bits(len))
             + sparse * bucket(self.sparse_bits(len))
+    }
+
+    /// Number of word contexts used.
+    fn word_count(&self) -> usize {
+        (self.word_contexts & 0b1111).count_ones() as usize
+    }
+
+    /// Number of record contexts used.
+    fn record_count(&self) -> usize {
+        (self.record_contexts & 0b1111).count_ones() as usize
+    }
+
+    /// Number of text-layout contexts used.
+    fn text_count(&self) -> usize {
+        (self.text_contexts & 0b11111).count_ones() as usize
     }
 
     /// Table size (log2 buckets) for a block of `len` bytes: each byte touches two buckets
@@ -354,6 +391,9 @@ struct CmModel {
     /// The slots of every hashed context — orders (when banked), word, sparse, record,
     /// text layout, in this order — predicted and updated together.
     bank: ContextBank,
+    /// For each context the models hash (orders when banked, word, sparse, record, text
+    /// layout, in this order), whether it is in the bank.
+    in_bank: Vec<bool>,
     word: Option<WordModel>,
     sparse: Option<SparseModel>,
     record: Option<RecordModel>,
@@ -382,39 +422,54 @@ impl CmModel {
             .collect();
         // The bank's tables, one per context, in the order of the inputs.
         let mut bits = Vec::new();
+        let mut in_bank = Vec::new();
+        let mut take = |mask: u8, n: usize, b: u32| {
+            for i in 0..n {
+                let used = mask >> i & 1 == 1;
+                in_bank.push(used);
+                if used {
+                    bits.push(b);
+                }
+            }
+        };
         if banked_orders {
-            bits.extend(cfg.orders.iter().map(|&o| cfg.order_bits(o, len)));
+            for &o in &cfg.orders {
+                take(1, 1, cfg.order_bits(o, len));
+            }
         }
         let word = cfg.word.then(|| {
-            bits.extend([cfg.high_bits(len); 4]);
+            take(cfg.word_contexts, 4, cfg.high_bits(len));
             WordModel::new(BANKED, cfg.limit)
         });
         let sparse = cfg.sparse.then(|| {
-            bits.extend(cfg.sparse_patterns.iter().map(|_| cfg.sparse_bits(len)));
+            for _ in &cfg.sparse_patterns {
+                take(1, 1, cfg.sparse_bits(len));
+            }
             SparseModel::new(cfg.sparse_patterns.clone(), BANKED, cfg.limit)
         });
         let record = cfg.record.then(|| {
-            bits.extend([cfg.side_bits(len); 4]);
+            take(cfg.record_contexts, 4, cfg.side_bits(len));
             RecordModel::new(BANKED, cfg.limit)
         });
         let text = cfg.text.then(|| {
-            bits.extend([cfg.side_bits(len); 5]);
+            take(cfg.text_contexts, 5, cfg.side_bits(len));
             TextModel::new(BANKED, cfg.limit)
         });
         let bank = ContextBank::new(&bits, cfg.limit);
         let matcher = (cfg.match_bits > 0)
             .then(|| MatchModel::new(cfg.bits_for(len, cfg.match_bits), cfg.match_min));
-        let mut n = orders.iter().map(ContextModel::inputs).sum::<usize>();
-        n += word.as_ref().map_or(0, ContextModel::inputs);
-        n += sparse.as_ref().map_or(0, ContextModel::inputs);
-        n += record.as_ref().map_or(0, ContextModel::inputs);
-        n += text.as_ref().map_or(0, ContextModel::inputs);
+        // Every banked context adds `INPUTS_PER_CONTEXT` inputs; lean orders predict alone.
+        let mut n = bank.len() * INPUTS_PER_CONTEXT;
+        if !banked_orders {
+            n += orders.iter().map(ContextModel::inputs).sum::<usize>();
+        }
         n += matcher.as_ref().map_or(0, ContextModel::inputs);
         Self {
             h: History::new(history_bits(len)),
             orders,
             banked_orders,
             bank,
+            in_bank,
             word,
             sparse,
             record,
@@ -490,7 +545,8 @@ impl CmModel {
                 .chain(self.sparse.iter().flat_map(SparseModel::context_hashes))
                 .chain(self.record.iter().flat_map(RecordModel::context_hashes))
                 .chain(self.text.iter().flat_map(TextModel::context_hashes));
-            for (i, hash) in hashes.enumerate() {
+            let used = hashes.zip(&self.in_bank).filter(|&(_, &b)| b);
+            for (i, (hash, _)) in used.enumerate() {
                 self.bank.set_context(i, hash);
             }
         } else if h.bit_pos() == 3 {
