@@ -317,6 +317,26 @@ mod tests {
     }
 
     #[test]
+    fn skipped_errors_leave_the_weights_alone() {
+        // Layer 1 learns nothing when every error is skipped, and learns when none is.
+        let run = |skip: i32| {
+            let mut m = Mixer::new(2, &[1], 1, 16).with_skip(skip);
+            let start = m.weights.clone();
+            let mut x = Inputs::with_capacity(2);
+            for i in 0..2000 {
+                x.clear();
+                x.add(300);
+                x.add(-300);
+                m.mix(&mut x, &[0], 0);
+                m.update(&x, i % 4 != 0);
+            }
+            m.weights != start
+        };
+        assert!(!run(4096));
+        assert!(run(0));
+    }
+
+    #[test]
     fn apm_learns_a_miscalibrated_input() {
         // The input claims 0.9, the truth is 0.5.
         let mut a = Apm::new(1, 6);

@@ -778,6 +778,19 @@ mod tests {
         }
         // Small inputs get small tables.
         assert!(CmConfig::for_level(9).unwrap().memory(4096) < 16 << 20);
+        // Contexts left out take no table.
+        let all = CmConfig {
+            word_contexts: 0b1111,
+            record_contexts: 0b1111,
+            text_contexts: 0b11111,
+            ..CmConfig::for_level(9).unwrap()
+        };
+        let nine = CmConfig::for_level(9).unwrap();
+        assert!(nine.memory(block) < all.memory(block));
+        assert_eq!(
+            all.memory(block) - nine.memory(block),
+            (1 << (all.high_bits(block) + 6)) + 3 * (1 << (all.side_bits(block) + 6))
+        );
         assert!(CmConfig::for_level(0).is_err() && CmConfig::for_level(10).is_err());
     }
 
@@ -797,6 +810,24 @@ mod tests {
                 // Wrong bytes or an error, never a panic.
                 let _ = decode_block(&garbage[..len.min(garbage.len())], len, level, &mut |_| {});
             }
+        }
+    }
+
+    #[test]
+    fn context_masks_roundtrip() {
+        // Every model on with none of its contexts, and with some, codes losslessly.
+        let data = b"<a><b>12,34,56\n78,90,12\n</b></a> the cat sat on the mat ".repeat(30);
+        for (w, r, t) in [(0, 0, 0), (0b0101, 0b1010, 0b10101)] {
+            let cfg = CmConfig {
+                word_contexts: w,
+                record_contexts: r,
+                text_contexts: t,
+                ..CmConfig::for_level(9).unwrap()
+            };
+            let packed = encode_block_with(&data, &cfg, &mut |_| {}).unwrap();
+            assert!(packed.len() < data.len() / 4, "{}", packed.len());
+            let back = decode_block_with(&packed, data.len(), &cfg, &mut |_| {}).unwrap();
+            assert_eq!(back, data);
         }
     }
 
