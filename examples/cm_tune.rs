@@ -3,7 +3,8 @@
 //! (calibrator steps), `SKIP` (mixer errors too small to train on), `WMASK`, `RMASK`, `TMASK` (which word,
 //! record and text-layout contexts are used, in binary, as `1011`), `SEL` (mixer selectors), `ORDERS` (comma-separated), `SPAT` (sparse
 //! patterns, `;`-separated lists of distances such as `4;2,3;1,3`), `MB` (match
-//! table bits), the table-size offsets `HX` (extra bits for orders 5+ and words), `SL`
+//! table bits), the table-size offsets `HX` (extra bits for orders 5+ and words), `WX` (extra bits for words),
+//! `BPB` (log2 input bytes per bucket), `SL`
 //! (fewer bits for sparse), `LOW` (fewer bits for orders 2 and 3, as `3,1`), `SIDE` (fewer
 //! bits for the record and text-layout tables), and
 //! `WORD`, `SPARSE`,
@@ -65,6 +66,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if let Ok(v) = std::env::var("SKIP") {
         cfg.mixer_skip = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("WX") {
+        cfg.word_extra = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("BPB") {
+        cfg.bucket_bytes = v.parse()?;
     }
     if let Ok(v) = std::env::var("HX") {
         cfg.high_extra = v.parse()?;

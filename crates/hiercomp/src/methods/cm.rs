@@ -114,6 +114,11 @@ pub struct CmConfig {
     pub selectors: usize,
     /// Extra buckets (log2) for the tables of orders 5 and up and of the word model.
     pub high_extra: u32,
+    /// Extra buckets (log2) for the word model's tables, on top of `high_extra`.
+    pub word_extra: u32,
+    /// Input bytes per table bucket, log2: tables get one bucket per `2^bucket_bytes`
+    /// bytes of the block, up to their caps.
+    pub bucket_bytes: u32,
     /// Fewer buckets (log2) for the sparse tables.
     pub sparse_less: u32,
     /// Fewer buckets (log2) for the tables of orders 2 and 3, which have far fewer
@@ -168,6 +173,13 @@ impl CmConfig {
             // set (kennedy.xls 1.8%); see `Mixer::with_skip`.
             mixer_skip: 64,
             high_extra: u32::from(level == 9),
+            // Level 9 trades ratio margin for speed where the targets leave it (see
+            // "Levels and memory" in docs/methods/cm.md): word tables twice as big, which
+            // only large blocks fill (dickens + xml 0.34% smaller), paying for the sparse
+            // contexts (off at level 9, 12% less time on Calgary), and one bucket per four
+            // bytes (8% less time on Calgary; no change on blocks over 4 MiB).
+            word_extra: u32::from(level == 9),
+            bucket_bytes: if level == 9 { 2 } else { 1 },
             // Level 9's smaller tables cost, together, +0.09% on Canterbury, +0.11% on
             // Calgary and +0.06% on dickens + xml (text-peers), for half the table memory
             // of a 1 MB block: memory the kernel clears on first touch, 0.35–1.2 s of such
@@ -203,7 +215,7 @@ impl CmConfig {
             8 => c(&[0, 1, 2, 3, 4, 5, 6, 7, 8], 18, true, true, 22, true),
             // Level 9 has a speed target: order 7 and the column selector (each ≤ 0.03%
             // on Canterbury and Calgary) and the Tweedie step give way to bigger tables.
-            9 => c(&[0, 1, 2, 3, 4, 5, 6, 8], 19, true, true, 22, true),
+            9 => c(&[0, 1, 2, 3, 4, 5, 6, 8], 19, true, false, 22, true),
             _ => {
                 return Err(Error::InvalidLevel {
                     method: "cm",
@@ -250,6 +262,11 @@ impl CmConfig {
         self.bits_for(len, self.table_bits + self.high_extra)
     }
 
+    /// Buckets (log2) of each word table.
+    fn word_bits(&self, len: usize) -> u32 {
+        self.bits_for(len, self.table_bits + self.high_extra + self.word_extra)
+    }
+
     /// Buckets (log2) of each sparse table.
     fn sparse_bits(&self, len: usize) -> u32 {
         self.bits_for(len, self.table_bits.saturating_sub(self.sparse_less))
@@ -277,7 +294,7 @@ impl CmConfig {
             .iter()
             .map(|&o| bucket(self.order_bits(o, len)))
             .sum::<usize>()
-            + words * bucket(self.high_bits(len))
+            + words * bucket(self.word_bits(len))
             + others * bucket(self.side_bits(len))
             + sparse * bucket(self.sparse_bits(len))
     }
@@ -297,12 +314,17 @@ impl CmConfig {
         (self.text_contexts & 0b11111).count_ones() as usize
     }
 
-    /// Table size (log2 buckets) for a block of `len` bytes: each byte touches two buckets
-    /// per context, but many contexts repeat. One bucket per two bytes gains 0.5% on
+    /// Table size (log2 buckets) for a block of `len` bytes, one bucket per
+    /// `2^bucket_bytes` bytes and at most `2^cap`: each byte touches two buckets per
+    /// context, but many contexts repeat. One bucket per two bytes gains 0.5% on
     /// Canterbury and 0.35% on Calgary at `-l 9` against one per four (one per byte gains
-    /// another 0.2%, at twice the memory); measured with `cm_tune`.
+    /// another 0.2%, at twice the memory); measured with `cm_tune`. Levels 3–8 take one per
+    /// two, level 9 one per four, for speed.
     fn bits_for(&self, len: usize, cap: u32) -> u32 {
-        let need = (len / 2).max(1).next_power_of_two().trailing_zeros();
+        let need = (len >> self.bucket_bytes.min(30))
+            .max(1)
+            .next_power_of_two()
+            .trailing_zeros();
         cap.min(need).max(10)
     }
 
@@ -438,7 +460,7 @@ impl CmModel {
             }
         }
         let word = cfg.word.then(|| {
-            take(cfg.word_contexts, 4, cfg.high_bits(len));
+            take(cfg.word_contexts, 4, cfg.word_bits(len));
             WordModel::new(BANKED, cfg.limit)
         });
         let sparse = cfg.sparse.then(|| {
@@ -789,7 +811,7 @@ mod tests {
         assert!(nine.memory(block) < all.memory(block));
         assert_eq!(
             all.memory(block) - nine.memory(block),
-            (1 << (all.high_bits(block) + 6)) + 3 * (1 << (all.side_bits(block) + 6))
+            (1 << (all.word_bits(block) + 6)) + 3 * (1 << (all.side_bits(block) + 6))
         );
         assert!(CmConfig::for_level(0).is_err() && CmConfig::for_level(10).is_err());
     }
