@@ -1,16 +1,21 @@
 //! Tuning aid for `cm`: prints the ideal cost (bits per byte) of files under a level's
-//! configuration with overrides from the environment (`LR`, `LIMIT`, `TB` (table bits), `TWEEDIE`
-//! (calibrator steps), `SKIP` (mixer errors too small to train on), `WMASK`, `RMASK`, `TMASK` (which word,
-//! record and text-layout contexts are used, in binary, as `1011`), `SEL` (mixer selectors), `ORDERS` (comma-separated), `SPAT` (sparse
-//! patterns, `;`-separated lists of distances such as `4;2,3;1,3`), `MB` (match
-//! table bits), the table-size offsets `HX` (extra bits for orders 5+ and words), `WX` (extra bits for words),
-//! `BPB` (log2 input bytes per bucket), `SL`
-//! (fewer bits for sparse), `LOW` (fewer bits for orders 2 and 3, as `3,1`), `SIDE` (fewer
-//! bits for the record and text-layout tables), and
-//! `WORD`, `SPARSE`,
-//! `RECORD`, `APM`, `MATCH`, `LEAN`, `FAST` set to 0 or 1 for ablations); `MEM=1` also prints
-//! each level's model memory for a 16 MiB block; `SPEED=1` runs the real coder (compress,
-//! decompress, compare) and prints sizes and speeds instead of ideal costs.
+//! configuration, with overrides from the environment:
+//!
+//! - `LR` (mixer rate), `LIMIT` (count limit), `SKIP` (mixer errors too small to train on),
+//!   `SEL` (mixer selectors), `TWEEDIE` (calibrator steps);
+//! - `ORDERS` (comma-separated), `SPAT` (sparse patterns, `;`-separated lists of distances
+//!   such as `4;2,3;1,3`), `WMASK`, `RMASK`, `TMASK` (which word, record and text-layout
+//!   contexts are used, in binary, as `1011`);
+//! - table sizes: `TB` (table bits), `MB` (match table bits), `HX` (extra bits for orders
+//!   5+ and words), `WX` (extra bits for words), `BPB` (log2 input bytes per bucket), `SL`
+//!   (fewer bits for sparse), `LOW` (fewer bits for orders 2 and 3, as `3,1`), `SIDE` (fewer
+//!   bits for the record and text-layout tables);
+//! - `WORD`, `SPARSE`, `RECORD`, `TEXT`, `APM`, `MATCH`, `LEAN`, `FAST` set to 0 or 1 for
+//!   ablations.
+//!
+//! `MEM=1` also prints each level's model memory for a 16 MiB block; `SPEED=1` runs the
+//! real coder (compress, decompress, compare) and prints sizes and speeds instead of ideal
+//! costs.
 //!
 //! ```text
 //! LR=4 cargo run --release -p hiercomp-examples --example cm_tune -- LEVEL FILE...
