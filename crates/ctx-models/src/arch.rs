@@ -74,7 +74,7 @@ fn train8_generic(w: &mut [f32], x: &[f32], e: f32) {
     }
 }
 
-/// The reference sum of one weight set: the 8 lane sums of [`dot8`], combined in a fixed
+/// The reference sum of one weight set: the 8 lane sums of `dot8_generic`, combined in a fixed
 /// order.
 #[inline(always)]
 fn reduce8(acc: [f32; LANES]) -> f32 {
