@@ -74,8 +74,8 @@ fn train8_generic(w: &mut [f32], x: &[f32], e: f32) {
     }
 }
 
-/// The reference sum of one weight set: the 8 lane sums of `dot8_generic`, combined in a fixed
-/// order.
+/// The reference sum of one weight set: the 8 lane sums of `dot8_generic`, combined in a
+/// fixed order.
 #[inline(always)]
 fn reduce8(acc: [f32; LANES]) -> f32 {
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
