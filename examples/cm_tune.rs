@@ -23,6 +23,18 @@
 
 use hiercomp::methods::cm::{CmConfig, cost_bits, decode_block_with, encode_block_with};
 
+/// Sets `field` from the environment variable `name` where it is set.
+fn number<T>(name: &str, field: &mut T) -> Result<(), Box<dyn std::error::Error>>
+where
+    T: std::str::FromStr,
+    T::Err: std::error::Error + 'static,
+{
+    if let Ok(v) = std::env::var(name) {
+        *field = v.parse()?;
+    }
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let level: u8 = args.next().ok_or("usage: cm_tune LEVEL FILE...")?.parse()?;
@@ -54,12 +66,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::var("MATCH").is_ok_and(|s| s == "0") {
         cfg.match_bits = 0;
     }
-    if let Ok(v) = std::env::var("TWEEDIE") {
-        cfg.tweedie = v.parse()?;
-    }
-    if let Ok(v) = std::env::var("SEL") {
-        cfg.selectors = v.parse()?;
-    }
+    number("TWEEDIE", &mut cfg.tweedie)?;
+    number("SEL", &mut cfg.selectors)?;
     for (name, mask) in [
         ("WMASK", &mut cfg.word_contexts),
         ("RMASK", &mut cfg.record_contexts),
@@ -69,24 +77,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             *mask = u8::from_str_radix(&v, 2)?;
         }
     }
-    if let Ok(v) = std::env::var("SKIP") {
-        cfg.mixer_skip = v.parse()?;
-    }
-    if let Ok(v) = std::env::var("WX") {
-        cfg.word_extra = v.parse()?;
-    }
-    if let Ok(v) = std::env::var("BPB") {
-        cfg.bucket_bytes = v.parse()?;
-    }
-    if let Ok(v) = std::env::var("HX") {
-        cfg.high_extra = v.parse()?;
-    }
-    if let Ok(v) = std::env::var("SL") {
-        cfg.sparse_less = v.parse()?;
-    }
-    if let Ok(v) = std::env::var("SIDE") {
-        cfg.side_less = v.parse()?;
-    }
+    number("SKIP", &mut cfg.mixer_skip)?;
+    number("WX", &mut cfg.word_extra)?;
+    number("BPB", &mut cfg.bucket_bytes)?;
+    number("HX", &mut cfg.high_extra)?;
+    number("SL", &mut cfg.sparse_less)?;
+    number("SIDE", &mut cfg.side_less)?;
     if let Ok(v) = std::env::var("LOW") {
         let l: Vec<u32> = v.split(',').map(str::parse).collect::<Result<_, _>>()?;
         if let [a, b] = l[..] {
@@ -95,9 +91,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             return Err("LOW takes two numbers, as 3,1".into());
         }
     }
-    if let Ok(v) = std::env::var("TB") {
-        cfg.table_bits = v.parse()?;
-    }
+    number("TB", &mut cfg.table_bits)?;
     if let Ok(v) = std::env::var("ORDERS") {
         cfg.orders = v.split(',').map(str::parse).collect::<Result<_, _>>()?;
     }
@@ -108,12 +102,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|p| p.split(',').map(str::parse).collect::<Result<_, _>>())
             .collect::<Result<_, _>>()?;
     }
-    if let Ok(v) = std::env::var("MB") {
-        cfg.match_bits = v.parse()?;
-    }
-    if let Ok(v) = std::env::var("LIMIT") {
-        cfg.limit = v.parse()?;
-    }
+    number("MB", &mut cfg.match_bits)?;
+    number("LIMIT", &mut cfg.limit)?;
     let (mut tb, mut tn) = (0.0, 0usize);
     let speed = std::env::var_os("SPEED").is_some();
     let (mut tc, mut td) = (0.0, 0.0);
