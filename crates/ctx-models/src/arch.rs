@@ -107,7 +107,33 @@ fn train_pass_generic(weights: &mut [f32], sel: &[usize], err: &[f32], xf: &[f32
 /// # Safety
 /// The CPU must have AVX.
 unsafe fn mix_pass_avx(x: &[i32], xf: &mut [f32], weights: &[f32], sel: &[usize], out: &mut [f32]) {
-    mix_pass_generic(x, xf, weights, sel, out)
+    use std::arch::x86_64::*;
+    for (f, &v) in xf.iter_mut().zip(x) {
+        *f = v as f32;
+    }
+    let stride = xf.len() / LANES * LANES;
+    let xp = xf.as_ptr();
+    for (o, &s) in out.iter_mut().zip(sel) {
+        let w = &weights[s..s + stride];
+        let wp = w.as_ptr();
+        let mut c = 0;
+        // SAFETY: `c + 8 <= stride`, the length of `w` and at most that of `xf`; unaligned
+        // loads. Each lane multiplies, then adds (no fused multiply-add), in chunk order:
+        // `acc[j] += w[j]·x[j]` of `dot8_generic`.
+        let acc = unsafe {
+            let mut acc = _mm256_setzero_ps();
+            while c < stride {
+                let p = _mm256_mul_ps(_mm256_loadu_ps(wp.add(c)), _mm256_loadu_ps(xp.add(c)));
+                acc = _mm256_add_ps(acc, p);
+                c += LANES;
+            }
+            acc
+        };
+        // `reduce8`: ((a0 + a4) + (a1 + a5)) + ((a2 + a6) + (a3 + a7)).
+        let s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps::<1>(acc));
+        let h = _mm_hadd_ps(s, s);
+        *o = _mm_cvtss_f32(_mm_hadd_ps(h, h));
+    }
 }
 
 #[cfg(all(target_arch = "x86_64", not(miri)))]
@@ -115,7 +141,27 @@ unsafe fn mix_pass_avx(x: &[i32], xf: &mut [f32], weights: &[f32], sel: &[usize]
 /// # Safety
 /// The CPU must have AVX.
 unsafe fn train_pass_avx(weights: &mut [f32], sel: &[usize], err: &[f32], xf: &[f32]) {
-    train_pass_generic(weights, sel, err, xf)
+    use std::arch::x86_64::*;
+    let stride = xf.len() / LANES * LANES;
+    let xp = xf.as_ptr();
+    for (&s, &e) in sel.iter().zip(err) {
+        if e == 0.0 {
+            continue;
+        }
+        let w = &mut weights[s..s + stride];
+        let wp = w.as_mut_ptr();
+        let ev = _mm256_set1_ps(e);
+        let mut c = 0;
+        // SAFETY: `c + 8 <= stride`, the length of `w` and at most that of `xf`; unaligned
+        // loads and stores. Each lane computes `w + x·e` as `train8_generic` does.
+        unsafe {
+            while c < stride {
+                let d = _mm256_mul_ps(_mm256_loadu_ps(xp.add(c)), ev);
+                _mm256_storeu_ps(wp.add(c), _mm256_add_ps(_mm256_loadu_ps(wp.add(c)), d));
+                c += LANES;
+            }
+        }
+    }
 }
 
 /// One mixing pass of the mixer's first layer: `xf` = `x` as `f32` (the first `x.len()`

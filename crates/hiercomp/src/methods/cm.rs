@@ -426,6 +426,8 @@ struct CmModel {
     tweedie: Option<TweedieCalibrator>,
     x: Inputs,
     column: usize,
+    /// Whether the contexts of the current byte are set (by `update` of the last bit).
+    prepared: bool,
 }
 
 impl CmModel {
@@ -514,12 +516,60 @@ impl CmModel {
             tweedie: (cfg.tweedie > 0).then(|| TweedieCalibrator::new(cfg.tweedie, 3, 1 << 14)),
             x: Inputs::with_capacity(n),
             column: 0,
+            prepared: false,
+        }
+    }
+
+    /// At a byte boundary: every model hashes its contexts from the history and the bank
+    /// takes the hashes (and prefetches their buckets).
+    fn set_contexts(&mut self) {
+        let h = &self.h;
+        for m in &mut self.orders {
+            m.prepare(h);
+        }
+        if let Some(m) = &mut self.word {
+            m.prepare(h);
+        }
+        if let Some(m) = &mut self.sparse {
+            m.prepare(h);
+        }
+        if let Some(m) = &mut self.record {
+            m.prepare(h);
+        }
+        if let Some(m) = &mut self.text {
+            m.prepare(h);
+        }
+        let banked: &[OrderN] = if self.banked_orders {
+            &self.orders
+        } else {
+            &[]
+        };
+        let hashes = banked
+            .iter()
+            .flat_map(OrderN::context_hashes)
+            .chain(self.word.iter().flat_map(WordModel::context_hashes))
+            .chain(self.sparse.iter().flat_map(SparseModel::context_hashes))
+            .chain(self.record.iter().flat_map(RecordModel::context_hashes))
+            .chain(self.text.iter().flat_map(TextModel::context_hashes));
+        let used = hashes.zip(&self.in_bank).filter(|&(_, &b)| b);
+        for (i, (hash, _)) in used.enumerate() {
+            self.bank.set_context(i, hash);
         }
     }
 
     /// The 16-bit probability that the next bit is 1.
     #[inline]
     fn p(&mut self) -> u32 {
+        // At a byte boundary every model hashes its contexts and the bank prefetches all
+        // their buckets before any lookup, so that the cache misses overlap. This normally
+        // happens in `update` of the byte's last bit, before the rest of its learning, so
+        // that the misses also overlap that work; here only for the first byte.
+        if self.h.bit_pos() == 0 {
+            if !self.prepared {
+                self.set_contexts();
+            }
+            self.prepared = false;
+        }
         let h = &self.h;
         self.x.clear();
         let c0 = h.c0() as usize;
@@ -534,44 +584,8 @@ impl CmModel {
             a2.prefetch(apm_cx[0]);
             a3.prefetch(apm_cx[1]);
         }
-        // At a byte boundary every model hashes its contexts and the bank prefetches all
-        // their buckets before any lookup, so that the cache misses overlap; at bit 3 the
-        // low nibble's buckets are prefetched.
-        if h.bit_pos() == 0 {
-            // The models read the last byte and hash their contexts; the bank takes the
-            // hashes (and prefetches their buckets).
-            for m in &mut self.orders {
-                m.prepare(h);
-            }
-            if let Some(m) = &mut self.word {
-                m.prepare(h);
-            }
-            if let Some(m) = &mut self.sparse {
-                m.prepare(h);
-            }
-            if let Some(m) = &mut self.record {
-                m.prepare(h);
-            }
-            if let Some(m) = &mut self.text {
-                m.prepare(h);
-            }
-            let banked: &[OrderN] = if self.banked_orders {
-                &self.orders
-            } else {
-                &[]
-            };
-            let hashes = banked
-                .iter()
-                .flat_map(OrderN::context_hashes)
-                .chain(self.word.iter().flat_map(WordModel::context_hashes))
-                .chain(self.sparse.iter().flat_map(SparseModel::context_hashes))
-                .chain(self.record.iter().flat_map(RecordModel::context_hashes))
-                .chain(self.text.iter().flat_map(TextModel::context_hashes));
-            let used = hashes.zip(&self.in_bank).filter(|&(_, &b)| b);
-            for (i, (hash, _)) in used.enumerate() {
-                self.bank.set_context(i, hash);
-            }
-        } else if h.bit_pos() == 3 {
+        // At bit 3 the buckets the low nibble may use are prefetched.
+        if h.bit_pos() == 3 {
             self.bank.prefetch_nibble(h);
             if !self.banked_orders {
                 for m in &mut self.orders {
@@ -646,6 +660,16 @@ impl CmModel {
 
     #[inline]
     fn update(&mut self, bit: bool) {
+        if let Some(m) = &mut self.matcher {
+            m.update(&self.h, bit);
+        }
+        let last_bit = self.h.bit_pos() == 7;
+        self.h.update(bit);
+        if last_bit {
+            // The next byte's buckets are asked for before the rest of the learning.
+            self.set_contexts();
+            self.prepared = true;
+        }
         let h = &self.h;
         self.mixer.update(&self.x, bit);
         if !self.banked_orders {
@@ -654,9 +678,6 @@ impl CmModel {
             }
         }
         self.bank.update(bit);
-        if let Some(m) = &mut self.matcher {
-            m.update(h, bit);
-        }
         if let Some((a1, a2, a3)) = &mut self.apm {
             a1.update(bit);
             a2.update(bit);
@@ -665,7 +686,6 @@ impl CmModel {
         if let Some(t) = &mut self.tweedie {
             t.update(bit);
         }
-        self.h.update(bit);
     }
 }
 
