@@ -283,6 +283,62 @@ unsafe fn slot_updates_avx2(last: &[u32], out: &mut [u32], bit: bool, limit: u32
     n
 }
 
+/// `last[i]` = the slot at `arena[at[i] + slot]`, stored XOR [`slot::INIT`](crate::slot::INIT)
+/// as in a [`ContextTable`](crate::ContextTable), for every `i` of the shorter of `at` and
+/// `last`; `avx2` must come from [`has_avx2`].
+#[inline(always)]
+pub(crate) fn bank_slots(arena: &[u32], at: &[u32], slot: u32, last: &mut [u32], avx2: bool) {
+    let n = at.len().min(last.len());
+    let mut done = 0;
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    if avx2 && arena.len() <= i32::MAX as usize {
+        // SAFETY: `avx2` is true only when `has_avx2` found AVX2 on this CPU.
+        done = unsafe { bank_slots_avx2(arena, &at[..n], slot, &mut last[..n]) };
+    }
+    let _ = avx2;
+    for (l, &a) in last[done..n].iter_mut().zip(&at[done..n]) {
+        *l = arena[a as usize + slot as usize] ^ crate::slot::INIT;
+    }
+}
+
+/// The whole 8-lane chunks of [`bank_slots`]; returns how many it did. A lane whose index
+/// is outside `arena` (which the bank's invariants rule out) reads 0 instead.
+///
+/// # Safety
+/// The CPU must have AVX2; `at` and `last` must have the same length and `arena` at most
+/// `i32::MAX` elements.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[target_feature(enable = "avx2")]
+unsafe fn bank_slots_avx2(arena: &[u32], at: &[u32], slot: u32, last: &mut [u32]) -> usize {
+    use std::arch::x86_64::*;
+    let n = at.len() / 8 * 8;
+    let len = _mm256_set1_epi32(arena.len() as i32);
+    let slotv = _mm256_set1_epi32(slot as i32);
+    let init = _mm256_set1_epi32(crate::slot::INIT as i32);
+    let mut i = 0;
+    while i < n {
+        // SAFETY: `i + 8 <= n` for `at` and `last`; the gather reads only the lanes whose
+        // index is in `0..arena.len()` (a signed comparison: the length fits `i32`, and an
+        // index of 2^31 or more is negative, so out).
+        unsafe {
+            let idx = _mm256_add_epi32(_mm256_loadu_si256(at.as_ptr().add(i).cast()), slotv);
+            let inside = _mm256_and_si256(
+                _mm256_cmpgt_epi32(len, idx),
+                _mm256_cmpgt_epi32(idx, _mm256_set1_epi32(-1)),
+            );
+            let c = _mm256_mask_i32gather_epi32::<4>(
+                _mm256_setzero_si256(),
+                arena.as_ptr().cast(),
+                idx,
+                inside,
+            );
+            _mm256_storeu_si256(last.as_mut_ptr().add(i).cast(), _mm256_xor_si256(c, init));
+        }
+        i += 8;
+    }
+    n
+}
+
 /// The three mixer inputs of every context of a [`ContextBank`](crate::ContextBank) for
 /// the current bit, into `out` (`3 · last.len()` values, context by context), and the index
 /// in `states` of each context's state-map counter into `sx`; see
@@ -618,6 +674,20 @@ mod tests {
                 }
                 assert_eq!((a[i], b[i]), (c, c), "counter {:#x} bit {bit}", sv[i]);
             }
+        }
+    }
+
+    #[test]
+    fn bank_slots_agree_with_the_scalar_loop() {
+        let mut r = xorshift(31_337);
+        let arena: Vec<u32> = (0..4096).map(|_| r()).collect();
+        let at: Vec<u32> = (0..21).map(|_| r() % 4080 / 16 * 16).collect();
+        for slot in 1..16 {
+            let (mut a, mut b) = (vec![0; 21], vec![0; 21]);
+            bank_slots(&arena, &at, slot, &mut a, has_avx2());
+            bank_slots(&arena, &at, slot, &mut b, false);
+            assert_eq!(a, b);
+            assert_eq!(a[20], arena[(at[20] + slot) as usize] ^ crate::slot::INIT);
         }
     }
 

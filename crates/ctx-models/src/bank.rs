@@ -9,7 +9,7 @@
 //! predicts, and adds the same three inputs in the same order.
 
 use crate::counter::{COUNTER_INIT, slot};
-use crate::hashed::{ContextTable, nibble_hash, nibble_slot};
+use crate::hashed::{find_bucket, nibble_hash, nibble_slot, prefetch_bucket};
 use crate::{History, Inputs};
 
 /// State-map rows per context: 256 bit-history states × 8 bit positions.
@@ -17,11 +17,21 @@ pub(crate) const STATES: usize = 256 * 8;
 
 /// Many hashed contexts with the behaviour of [`HashedContext`](crate::HashedContext),
 /// stored side by side.
+///
+/// All tables live in one allocation (each laid out as a
+/// [`ContextTable`](crate::ContextTable), on a 64-byte boundary), so that a context's slot
+/// is one index into it: the slots of a bit are read in one loop (one gather per 8 contexts
+/// with AVX2) and written back in another.
 #[derive(Debug, Clone)]
 pub struct ContextBank {
-    tables: Vec<ContextTable>,
+    /// The tables of all contexts, one after another.
+    arena: Vec<u32>,
+    /// Per context: the index in `arena` of slot 0 of bucket 0, and the buckets − 1.
+    start: Vec<usize>,
+    mask: Vec<usize>,
     hash: Vec<u64>,
-    bucket: Vec<usize>,
+    /// Per context: the index in `arena` of slot 0 of the current bucket.
+    at: Vec<u32>,
     /// The slot each context read for the current bit.
     last: Vec<u32>,
     /// The slots after learning the bit.
@@ -46,14 +56,36 @@ pub struct ContextBank {
 }
 
 impl ContextBank {
-    /// A bank of one context per entry of `table_bits` (each over `2^bits` buckets), with
-    /// count limit `limit` (at most 63) for the direct probabilities of their slots.
+    /// A bank of one context per entry of `table_bits` (each over `2^bits` buckets, `bits`
+    /// clamped to `2..=26` as for [`ContextTable`](crate::ContextTable)), with count limit
+    /// `limit` (at most 63) for the direct probabilities of their slots.
+    ///
+    /// # Panics
+    /// If the tables together hold `2^32` slots or more (256 GiB).
     pub fn new(table_bits: &[u32], limit: u32) -> Self {
         let n = table_bits.len();
+        let buckets: Vec<usize> = table_bits.iter().map(|&b| 1 << b.clamp(2, 26)).collect();
+        // One bucket more than needed, to start on a 64-byte boundary.
+        let len = (buckets.iter().sum::<usize>() + 1) * 16;
+        assert!(len <= u32::MAX as usize, "context bank of {len} slots");
+        let arena = vec![0u32; len];
+        // Zeroed memory is mapped lazily: the advice comes before the first write.
+        crate::arch::advise_huge_pages(&arena);
+        let mut next_start = (64 - arena.as_ptr() as usize % 64) % 64 / 4;
+        let start = buckets
+            .iter()
+            .map(|&b| {
+                let s = next_start;
+                next_start += b * 16;
+                s
+            })
+            .collect::<Vec<_>>();
         Self {
-            tables: table_bits.iter().map(|&b| ContextTable::new(b)).collect(),
+            at: start.iter().map(|&s| s as u32).collect(),
+            start,
+            mask: buckets.iter().map(|&b| b - 1).collect(),
+            arena,
             hash: vec![0; n],
-            bucket: vec![0; n],
             last: vec![slot::INIT; n],
             next: vec![slot::INIT; n],
             avx2: crate::arch::has_avx2(),
@@ -70,17 +102,17 @@ impl ContextBank {
 
     /// Number of contexts.
     pub fn len(&self) -> usize {
-        self.tables.len()
+        self.start.len()
     }
 
     /// Whether the bank has no contexts.
     pub fn is_empty(&self) -> bool {
-        self.tables.is_empty()
+        self.start.is_empty()
     }
 
     /// Memory used, in bytes.
     pub fn memory(&self) -> usize {
-        self.tables.iter().map(ContextTable::memory).sum::<usize>() + self.states.len() * 4
+        (self.arena.len() + self.states.len()) * 4
     }
 
     /// Sets the hash of context `i` for the next byte (at a byte boundary, before
@@ -88,7 +120,7 @@ impl ContextBank {
     #[inline]
     pub fn set_context(&mut self, i: usize, hash: u64) {
         self.hash[i] = hash;
-        self.tables[i].prefetch(hash);
+        prefetch_bucket(&self.arena, self.start[i], self.mask[i], hash);
         self.pending = true;
     }
 
@@ -97,9 +129,9 @@ impl ContextBank {
     pub fn prefetch_nibble(&self, h: &History) {
         if h.bit_pos() == 3 {
             let c0 = (h.c0() << 1) as u64;
-            for (t, &hash) in self.tables.iter().zip(&self.hash) {
-                t.prefetch(nibble_hash(hash, c0));
-                t.prefetch(nibble_hash(hash, c0 | 1));
+            for ((&s, &m), &hash) in self.start.iter().zip(&self.mask).zip(&self.hash) {
+                prefetch_bucket(&self.arena, s, m, nibble_hash(hash, c0));
+                prefetch_bucket(&self.arena, s, m, nibble_hash(hash, c0 | 1));
             }
         }
     }
@@ -111,6 +143,21 @@ impl ContextBank {
         slot::count(self.last[i]) != 0
     }
 
+    /// Looks up each context's bucket for `hash(i)`.
+    #[inline]
+    fn find_all(&mut self, hash: impl Fn(u64) -> u64) {
+        for (((at, &s), &m), &h) in self
+            .at
+            .iter_mut()
+            .zip(&self.start)
+            .zip(&self.mask)
+            .zip(&self.hash)
+        {
+            let b = find_bucket(&mut self.arena, s, m, hash(h));
+            *at = (s + b * 16) as u32;
+        }
+    }
+
     /// Looks up every context's slot for the next bit and adds three inputs per context,
     /// as [`HashedContext::predict`](crate::HashedContext::predict) does.
     #[inline]
@@ -118,21 +165,21 @@ impl ContextBank {
         let bp = h.bit_pos();
         if self.pending {
             self.pending = false;
-            for ((t, b), &hash) in self.tables.iter_mut().zip(&mut self.bucket).zip(&self.hash) {
-                *b = t.find(hash);
-            }
+            self.find_all(|h| h);
         }
         if bp == 4 {
             let c0 = h.c0() as u64;
-            for ((t, b), &hash) in self.tables.iter_mut().zip(&mut self.bucket).zip(&self.hash) {
-                *b = t.find(nibble_hash(hash, c0));
-            }
+            self.find_all(|h| nibble_hash(h, c0));
         }
         let slot = nibble_slot(h.c0(), bp);
         self.slot = slot;
-        for ((t, &b), last) in self.tables.iter().zip(&self.bucket).zip(&mut self.last) {
-            *last = t.counter(b, slot);
-        }
+        crate::arch::bank_slots(
+            &self.arena,
+            &self.at,
+            slot as u32,
+            &mut self.last,
+            self.avx2,
+        );
         crate::arch::bank_inputs(
             &self.last,
             &self.states,
@@ -151,13 +198,14 @@ impl ContextBank {
         let slot = self.slot;
         crate::arch::slot_updates(&self.last, &mut self.next, bit, self.limit, self.avx2);
         crate::arch::state_updates(&self.last, &self.sv, &mut self.sv_next, bit, self.avx2);
-        for ((&sx, &v), (t, (&b, &s))) in self.sx.iter().zip(&self.sv_next).zip(
-            self.tables
-                .iter_mut()
-                .zip(self.bucket.iter().zip(&self.next)),
-        ) {
+        for ((&sx, &v), (&at, &s)) in self
+            .sx
+            .iter()
+            .zip(&self.sv_next)
+            .zip(self.at.iter().zip(&self.next))
+        {
             self.states[sx as usize] = v;
-            t.set_counter(b, slot, s);
+            self.arena[at as usize + slot] = s ^ slot::INIT;
         }
     }
 }

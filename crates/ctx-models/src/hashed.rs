@@ -35,6 +35,40 @@ pub(crate) fn nibble_hash(hash: u64, c0: u64) -> u64 {
     (hash ^ c0.wrapping_mul(0x9e37_79b9_7f4a_7c15)).wrapping_mul(0xd6e8_feb8_6659_fd93)
 }
 
+/// [`ContextTable::prefetch`] on a table of `mask + 1` buckets whose slot 0 of bucket 0 is
+/// `v[base]` (so that several tables can share one allocation).
+#[inline(always)]
+pub(crate) fn prefetch_bucket(v: &[u32], base: usize, mask: usize, hash: u64) {
+    let b = hash as usize & mask;
+    for i in [b, b ^ 1] {
+        crate::arch::prefetch(&v[base + i * 16]);
+    }
+}
+
+/// [`ContextTable::find`] on a table laid out as for [`prefetch_bucket`].
+#[inline]
+pub(crate) fn find_bucket(v: &mut [u32], base: usize, mask: usize, hash: u64) -> usize {
+    let check = (hash >> 48) as u32 | 1; // never 0, which marks an empty bucket
+    let b = hash as usize & mask;
+    let (j0, j1) = (base + b * 16, base + (b ^ 1) * 16);
+    let (b0, b1) = (v[j0], v[j1]);
+    let (hit0, hit1) = (b0 & 0xffff == check, b1 & 0xffff == check);
+    if hit0 || hit1 {
+        let (i, j, c) = if hit0 { (b, j0, b0) } else { (b ^ 1, j1, b1) };
+        v[j] = c + (u32::from(c < 0xffff_0000) << 16);
+        return i;
+    }
+    let (victim, jv, jo, bo) = if b1 >> 16 < b0 >> 16 {
+        (b ^ 1, j1, j0, b0)
+    } else {
+        (b, j0, j1, b1)
+    };
+    v[jo] = ((bo >> 17) << 16) | (bo & 0xffff);
+    v[jv..jv + 16].fill(0);
+    v[jv] = check | (1 << 16);
+    victim
+}
+
 /// A table of nibble buckets addressed by context hashes.
 ///
 /// A bucket is 16 `u32`s, one 64-byte cache line (the table starts on a line boundary, so
@@ -82,10 +116,7 @@ impl ContextTable {
     /// the `arch` module); changes nothing.
     #[inline(always)]
     pub fn prefetch(&self, hash: u64) {
-        let base = hash as usize & self.mask;
-        for i in [base, base ^ 1] {
-            crate::arch::prefetch(&self.v[self.at(i)]);
-        }
+        prefetch_bucket(&self.v, self.base, self.mask, hash);
     }
 
     /// The bucket for `hash`: found by checksum between two neighbours (the first one
@@ -94,29 +125,7 @@ impl ContextTable {
     /// by selection rather than a branch per neighbour.
     #[inline]
     pub fn find(&mut self, hash: u64) -> usize {
-        let check = (hash >> 48) as u32 | 1; // never 0, which marks an empty bucket
-        let base = hash as usize & self.mask;
-        let (j0, j1) = (self.at(base), self.at(base ^ 1));
-        let (b0, b1) = (self.v[j0], self.v[j1]);
-        let (hit0, hit1) = (b0 & 0xffff == check, b1 & 0xffff == check);
-        if hit0 || hit1 {
-            let (i, j, b) = if hit0 {
-                (base, j0, b0)
-            } else {
-                (base ^ 1, j1, b1)
-            };
-            self.v[j] = b + (u32::from(b < 0xffff_0000) << 16);
-            return i;
-        }
-        let (victim, jv, jo, bo) = if b1 >> 16 < b0 >> 16 {
-            (base ^ 1, j1, j0, b0)
-        } else {
-            (base, j0, j1, b1)
-        };
-        self.v[jo] = ((bo >> 17) << 16) | (bo & 0xffff);
-        self.v[jv..jv + 16].fill(0);
-        self.v[jv] = check | (1 << 16);
-        victim
+        find_bucket(&mut self.v, self.base, self.mask, hash)
     }
 
     /// The slot (see [`slot`](crate::slot)) at index `slot` (1‥15) of bucket `b`.
@@ -199,7 +208,11 @@ impl HashedContext {
     pub fn set_context(&mut self, hash: u64) {
         self.hash = hash;
         self.pending = true;
-        self.table.prefetch(hash);
+        // The smallest tables (four buckets: what a model whose contexts a `ContextBank`
+        // holds keeps, only for the hash) stay in the cache.
+        if self.table.mask > 3 {
+            self.table.prefetch(hash);
+        }
     }
 
     /// At bit position 3, prefetches the two buckets that the low nibble may use (a hint

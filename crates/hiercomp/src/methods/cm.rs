@@ -428,6 +428,8 @@ struct CmModel {
     column: usize,
     /// Whether the contexts of the current byte are set (by `update` of the last bit).
     prepared: bool,
+    /// The hashes of all contexts of the current byte, in the order of `in_bank`.
+    hashes: Vec<u64>,
 }
 
 impl CmModel {
@@ -517,6 +519,7 @@ impl CmModel {
             x: Inputs::with_capacity(n),
             column: 0,
             prepared: false,
+            hashes: Vec::with_capacity(64),
         }
     }
 
@@ -524,35 +527,37 @@ impl CmModel {
     /// takes the hashes (and prefetches their buckets).
     fn set_contexts(&mut self) {
         let h = &self.h;
-        for m in &mut self.orders {
-            m.prepare(h);
+        // Every context's hash, in the order of `in_bank`.
+        let hashes = &mut self.hashes;
+        hashes.clear();
+        let mut put = |it: &mut dyn Iterator<Item = u64>| hashes.extend(it);
+        if self.banked_orders {
+            for m in &self.orders {
+                put(&mut std::iter::once(OrderN::context_hash(m.order(), h)));
+            }
+        } else {
+            for m in &mut self.orders {
+                m.prepare(h);
+            }
         }
         if let Some(m) = &mut self.word {
             m.prepare(h);
+            put(&mut m.context_hashes());
         }
         if let Some(m) = &mut self.sparse {
             m.prepare(h);
+            put(&mut m.context_hashes());
         }
         if let Some(m) = &mut self.record {
             m.prepare(h);
+            put(&mut m.context_hashes());
         }
         if let Some(m) = &mut self.text {
             m.prepare(h);
+            put(&mut m.context_hashes());
         }
-        let banked: &[OrderN] = if self.banked_orders {
-            &self.orders
-        } else {
-            &[]
-        };
-        let hashes = banked
-            .iter()
-            .flat_map(OrderN::context_hashes)
-            .chain(self.word.iter().flat_map(WordModel::context_hashes))
-            .chain(self.sparse.iter().flat_map(SparseModel::context_hashes))
-            .chain(self.record.iter().flat_map(RecordModel::context_hashes))
-            .chain(self.text.iter().flat_map(TextModel::context_hashes));
-        let used = hashes.zip(&self.in_bank).filter(|&(_, &b)| b);
-        for (i, (hash, _)) in used.enumerate() {
+        let used = self.hashes.iter().zip(&self.in_bank).filter(|&(_, &b)| b);
+        for (i, (&hash, _)) in used.enumerate() {
             self.bank.set_context(i, hash);
         }
     }
