@@ -108,31 +108,81 @@ fn train_pass_generic(weights: &mut [f32], sel: &[usize], err: &[f32], xf: &[f32
 /// The CPU must have AVX.
 unsafe fn mix_pass_avx(x: &[i32], xf: &mut [f32], weights: &[f32], sel: &[usize], out: &mut [f32]) {
     use std::arch::x86_64::*;
-    for (f, &v) in xf.iter_mut().zip(x) {
+    // The whole chunks of `x` are converted in registers (and stored to `xf` for training);
+    // a partial last chunk goes through `xf` (whose padding lanes stay as they are).
+    let stride = xf.len() / LANES * LANES;
+    let whole = x.len().min(stride) / LANES * LANES;
+    for (f, &v) in xf[whole..].iter_mut().zip(&x[whole..]) {
         *f = v as f32;
     }
-    let stride = xf.len() / LANES * LANES;
-    let xp = xf.as_ptr();
-    for (o, &s) in out.iter_mut().zip(sel) {
-        let w = &weights[s..s + stride];
-        let wp = w.as_ptr();
-        let mut c = 0;
-        // SAFETY: `c + 8 <= stride`, the length of `w` and at most that of `xf`; unaligned
-        // loads. Each lane multiplies, then adds (no fused multiply-add), in chunk order:
-        // `acc[j] += w[j]·x[j]` of `dot8_generic`.
-        let acc = unsafe {
-            let mut acc = _mm256_setzero_ps();
-            while c < stride {
-                let p = _mm256_mul_ps(_mm256_loadu_ps(wp.add(c)), _mm256_loadu_ps(xp.add(c)));
-                acc = _mm256_add_ps(acc, p);
-                c += LANES;
-            }
-            acc
-        };
-        // `reduce8`: ((a0 + a4) + (a1 + a5)) + ((a2 + a6) + (a3 + a7)).
+    // `reduce8`: ((a0 + a4) + (a1 + a5)) + ((a2 + a6) + (a3 + a7)).
+    let reduce = |acc: __m256| {
         let s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps::<1>(acc));
         let h = _mm_hadd_ps(s, s);
-        *o = _mm_cvtss_f32(_mm_hadd_ps(h, h));
+        _mm_cvtss_f32(_mm_hadd_ps(h, h))
+    };
+    let (xp, xfp) = (x.as_ptr(), xf.as_mut_ptr());
+    // The chunk of inputs at `c`, as `f32`: converted from `x`, or read from `xf`.
+    // SAFETY (of each call below): `c + 8 <= stride <= xf.len()`, and `c + 8 <= whole <=
+    // x.len()` where `x` is read.
+    let input = |c: usize| unsafe {
+        if c < whole {
+            _mm256_cvtepi32_ps(_mm256_loadu_si256(xp.add(c).cast()))
+        } else {
+            _mm256_loadu_ps(xfp.add(c))
+        }
+    };
+    let mut k = 0;
+    // Four weight sets at a time: each input chunk is loaded once for all four.
+    while k + 4 <= sel.len().min(out.len()) {
+        let set = |j: usize| weights[sel[k + j]..sel[k + j] + stride].as_ptr();
+        let w = [set(0), set(1), set(2), set(3)];
+        let mut acc = [_mm256_setzero_ps(); 4];
+        let mut c = 0;
+        while c < stride {
+            let xv = input(c);
+            if k == 0 && c < whole {
+                // SAFETY: `c + 8 <= stride <= xf.len()`; an unaligned store.
+                unsafe { _mm256_storeu_ps(xfp.add(c), xv) };
+            }
+            for j in 0..4 {
+                // SAFETY: `c + 8 <= stride`, the length of the set `w[j]` points into; an
+                // unaligned load. Each lane multiplies, then adds (no fused multiply-add),
+                // in chunk order: the `acc[j] += w[j]·x[j]` of `dot8_generic`.
+                let wv = unsafe { _mm256_loadu_ps(w[j].add(c)) };
+                acc[j] = _mm256_add_ps(acc[j], _mm256_mul_ps(wv, xv));
+            }
+            c += LANES;
+        }
+        for j in 0..4 {
+            out[k + j] = reduce(acc[j]);
+        }
+        k += 4;
+    }
+    // The rest one at a time.
+    while k < sel.len().min(out.len()) {
+        let w = &weights[sel[k]..sel[k] + stride];
+        let mut acc = _mm256_setzero_ps();
+        let mut c = 0;
+        while c < stride {
+            let xv = input(c);
+            if k == 0 && c < whole {
+                // SAFETY: as above.
+                unsafe { _mm256_storeu_ps(xfp.add(c), xv) };
+            }
+            // SAFETY: `c + 8 <= stride`, the length of `w`; as above.
+            let wv = unsafe { _mm256_loadu_ps(w.as_ptr().add(c)) };
+            acc = _mm256_add_ps(acc, _mm256_mul_ps(wv, xv));
+            c += LANES;
+        }
+        out[k] = reduce(acc);
+        k += 1;
+    }
+    if sel.is_empty() || out.is_empty() {
+        // No set read the inputs: convert them all the same.
+        for (f, &v) in xf[..whole].iter_mut().zip(&x[..whole]) {
+            *f = v as f32;
+        }
     }
 }
 
@@ -340,7 +390,8 @@ unsafe fn bank_slots_avx2(arena: &[u32], at: &[u32], slot: u32, last: &mut [u32]
 }
 
 /// The three mixer inputs of every context of a [`ContextBank`](crate::ContextBank) for
-/// the current bit, into `out` (`3 · last.len()` values, context by context), and the index
+/// the current bit, into `out` (`3 · n` values for `n` contexts, planar: every context's
+/// first input, then every second, then every third), and the index
 /// in `states` of each context's state-map counter into `sx`; see
 /// [`HashedContext::predict`](crate::HashedContext::predict) for what they are. `states`
 /// holds 2048 counters per context; `row` is 256 × the bit position. `avx2` must come from
@@ -356,6 +407,7 @@ pub(crate) fn bank_inputs(
     avx2: bool,
 ) {
     let n = last.len().min(sx.len()).min(sv.len()).min(out.len() / 3);
+    let (last, sx, sv) = (&last[..n], &mut sx[..n], &mut sv[..n]);
     assert!(
         states.len() >= n * STATES && (row as usize) < STATES && n * STATES <= i32::MAX as usize
     );
@@ -379,7 +431,9 @@ pub(crate) fn bank_inputs(
         } else {
             crate::stretch(crate::counter_p12(sv[i]))
         };
-        out[3 * i..3 * i + 3].copy_from_slice(&[st, (st * k) >> 5, ss]);
+        out[i] = st;
+        out[n + i] = (st * k) >> 5;
+        out[2 * n + i] = ss;
     }
 }
 
@@ -482,7 +536,8 @@ unsafe fn bank_inputs_avx2(
     out: &mut [i32],
 ) -> usize {
     use std::arch::x86_64::*;
-    let n = last.len() / 8 * 8;
+    let total = last.len();
+    let n = total / 8 * 8;
     let stretch = crate::logistic::STRETCH.as_ptr().cast::<i32>();
     let m63 = _mm256_set1_epi32(63);
     let m31 = _mm256_set1_epi32(31);
@@ -494,7 +549,8 @@ unsafe fn bank_inputs_avx2(
     );
     let mut i = 0;
     while i < n {
-        // SAFETY: `i + 8 <= n` for `last` and `sx`, and `3·(i + 8) <= out.len()`. The
+        // SAFETY: `i + 8 <= n <= total` for `last` and `sx`, and `2·total + i + 8 <=
+        // 3·total <= out.len()`. The
         // gathers read 32 bits at `STRETCH[p]` for `p < 4096` (the table has two entries of
         // padding, so the two bytes past `p` are inside it) and `states[sx]` with
         // `sx < 2048·(i + 8) <= states.len()`.
@@ -513,13 +569,10 @@ unsafe fn bank_inputs_avx2(
             let ss = _mm256_i32gather_epi32::<2>(stretch, _mm256_srli_epi32::<20>(sv));
             let ss = _mm256_srai_epi32::<16>(_mm256_slli_epi32::<16>(ss));
             let ss = _mm256_andnot_si256(_mm256_cmpeq_epi32(k, zero), ss);
-            let (mut a, mut b, mut d) = ([0i32; 8], [0i32; 8], [0i32; 8]);
-            _mm256_storeu_si256(a.as_mut_ptr().cast(), st);
-            _mm256_storeu_si256(b.as_mut_ptr().cast(), conf);
-            _mm256_storeu_si256(d.as_mut_ptr().cast(), ss);
-            for j in 0..8 {
-                out[3 * (i + j)..3 * (i + j) + 3].copy_from_slice(&[a[j], b[j], d[j]]);
-            }
+            let o = out.as_mut_ptr().add(i);
+            _mm256_storeu_si256(o.cast(), st);
+            _mm256_storeu_si256(o.add(total).cast(), conf);
+            _mm256_storeu_si256(o.add(2 * total).cast(), ss);
         }
         i += 8;
     }

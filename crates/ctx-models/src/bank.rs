@@ -6,7 +6,9 @@
 //! each, the slots read this bit in one array, all state maps in one array — so that the
 //! per-bit work runs as two loops over contiguous data: the lookups, then the arithmetic.
 //! Context `i` of a bank predicts exactly what a [`HashedContext`] given the same hashes
-//! predicts, and adds the same three inputs in the same order.
+//! predicts and adds the same three inputs, laid out planar: for `n` contexts, input `i`
+//! is context `i`'s first, input `n + i` its second, input `2n + i` its third (so that
+//! 8 contexts' inputs are three vector stores).
 
 use crate::counter::{COUNTER_INIT, slot};
 use crate::hashed::{find_bucket, nibble_hash, nibble_slot, prefetch_bucket};
@@ -159,7 +161,8 @@ impl ContextBank {
     }
 
     /// Looks up every context's slot for the next bit and adds three inputs per context,
-    /// as [`HashedContext::predict`](crate::HashedContext::predict) does.
+    /// as [`HashedContext::predict`](crate::HashedContext::predict) does, planar (see the
+    /// module documentation).
     #[inline]
     pub fn predict(&mut self, h: &History, x: &mut Inputs) {
         let bp = h.bit_pos();
@@ -239,7 +242,12 @@ mod tests {
                 for c in &mut single {
                     c.predict(&h, &mut xs);
                 }
-                assert_eq!(xb.as_slice(), xs.as_slice(), "byte {pos} bit {k}");
+                // The bank's inputs are planar: all first inputs, all second, all third.
+                let n = bits.len();
+                let planar: Vec<i32> = (0..3 * n)
+                    .map(|j| xs.as_slice()[3 * (j % n) + j / n])
+                    .collect();
+                assert_eq!(xb.as_slice(), planar, "byte {pos} bit {k}");
                 for (i, c) in single.iter().enumerate() {
                     assert_eq!(bank.known(i), c.known());
                 }
