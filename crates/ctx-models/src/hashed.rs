@@ -46,7 +46,7 @@ pub(crate) fn prefetch_bucket(v: &[u32], base: usize, mask: usize, hash: u64) {
 }
 
 /// [`ContextTable::find`] on a table laid out as for [`prefetch_bucket`].
-#[inline]
+#[inline(always)]
 pub(crate) fn find_bucket(v: &mut [u32], base: usize, mask: usize, hash: u64) -> usize {
     let check = (hash >> 48) as u32 | 1; // never 0, which marks an empty bucket
     let b = hash as usize & mask;
