@@ -12,7 +12,7 @@ use crate::{ContextModel, History, Inputs, stretch};
 
 /// Mixes a 64-bit value (the finaliser of SplitMix64); used to hash contexts.
 #[inline(always)]
-pub fn hash64(mut x: u64) -> u64 {
+pub const fn hash64(mut x: u64) -> u64 {
     x ^= x >> 30;
     x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x ^= x >> 27;
@@ -350,9 +350,12 @@ impl OrderN {
         std::iter::once(self.ctx.hash())
     }
 
-    /// The hash of the last `order` bytes of `h`.
+    /// The hash of the last `order` bytes of `h`: the order's seed combined with the
+    /// last four bytes, then with bytes 5 to 8, then (orders 9 and up) byte by byte.
+    #[inline]
     pub fn context_hash(order: usize, h: &History) -> u64 {
-        let mut x = hash64(order as u64 + 1);
+        let order = order.min(16);
+        let x = ORDER_SEEDS[order];
         if order <= 4 {
             let m = if order == 4 {
                 u32::MAX
@@ -361,18 +364,30 @@ impl OrderN {
             };
             return hash_combine(x, (h.c4() & m) as u64);
         }
-        x = hash_combine(x, h.c4() as u64);
-        let mut rest = 0u64;
-        for i in 5..=order {
-            rest = (rest << 8) | h.back(i) as u64;
-            if i % 8 == 4 {
-                x = hash_combine(x, rest);
-                rest = 0;
-            }
+        let x = hash_combine(x, h.c4() as u64);
+        let m = if order >= 8 {
+            u32::MAX
+        } else {
+            (1u32 << (8 * (order - 4))) - 1
+        };
+        let mut x = hash_combine(x, (h.c8() & m) as u64);
+        for i in 9..=order {
+            x = hash_combine(x, h.back(i) as u64);
         }
-        hash_combine(x, rest)
+        x
     }
 }
+
+/// The seed of each order's context hash (0‥16).
+const ORDER_SEEDS: [u64; 17] = {
+    let mut s = [0; 17];
+    let mut i = 0;
+    while i < 17 {
+        s[i] = hash64(i as u64 + 1);
+        i += 1;
+    }
+    s
+};
 
 impl ContextModel for OrderN {
     fn inputs(&self) -> usize {
