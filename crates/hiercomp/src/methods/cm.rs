@@ -172,13 +172,15 @@ impl CmConfig {
             // Measured at level 9: 0.12% smaller on Canterbury + Calgary, 0.26% on a mixed
             // set (kennedy.xls 1.8%); see `Mixer::with_skip`.
             mixer_skip: 64,
-            high_extra: u32::from(level == 9),
             // Level 9 trades ratio margin for speed where the targets leave it (see
-            // "Levels and memory" in docs/methods/cm.md): word tables twice as big, which
-            // only large blocks fill (dickens + xml 0.34% smaller), paying for the sparse
-            // contexts (off at level 9, 12% less time on Calgary), and one bucket per four
-            // bytes (8% less time on Calgary; no change on blocks over 4 MiB).
-            word_extra: u32::from(level == 9),
+            // "Levels and memory" in docs/methods/cm.md): tables of orders 5 and 8 and of
+            // the word model four times as big, which only large blocks fill (dickens +
+            // xml 0.3% smaller), paying for order 6 and the sparse contexts (off at level
+            // 9; 16 contexts are two whole 8-lane chunks of the bank's loops), and one
+            // bucket per four bytes (8% less time on Calgary; no change on blocks over
+            // 4 MiB).
+            high_extra: if level == 9 { 2 } else { 0 },
+            word_extra: 0,
             bucket_bytes: if level == 9 { 2 } else { 1 },
             // Level 9's smaller tables cost, together, +0.09% on Canterbury, +0.11% on
             // Calgary and +0.06% on dickens + xml (text-peers), for half the table memory
@@ -213,9 +215,9 @@ impl CmConfig {
             6 => c(&[0, 1, 2, 3, 4, 5, 6, 8], 18, true, false, 22, true),
             7 => c(&[0, 1, 2, 3, 4, 5, 6, 8], 18, true, true, 22, true),
             8 => c(&[0, 1, 2, 3, 4, 5, 6, 7, 8], 18, true, true, 22, true),
-            // Level 9 has a speed target: order 7 and the column selector (each ≤ 0.03%
+            // Level 9 has a speed target: orders 6 and 7, the column selector (each ≤ 0.03%
             // on Canterbury and Calgary) and the Tweedie step give way to bigger tables.
-            9 => c(&[0, 1, 2, 3, 4, 5, 6, 8], 19, true, false, 22, true),
+            9 => c(&[0, 1, 2, 3, 4, 5, 8], 19, true, false, 22, true),
             _ => {
                 return Err(Error::InvalidLevel {
                     method: "cm",
