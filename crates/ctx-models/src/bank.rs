@@ -46,8 +46,6 @@ pub struct ContextBank {
     /// learning the bit.
     sv: Vec<u32>,
     sv_next: Vec<u32>,
-    /// The inputs of the current bit, three per context.
-    inputs: Vec<i32>,
     /// The state maps of all contexts, [`STATES`] counters each.
     states: Vec<u32>,
     limit: u32,
@@ -92,7 +90,6 @@ impl ContextBank {
             next: vec![slot::INIT; n],
             avx2: crate::arch::has_avx2(),
             sx: vec![0; n],
-            inputs: vec![0; 3 * n],
             sv: vec![0; n],
             sv_next: vec![0; n],
             states: vec![COUNTER_INIT; n * STATES],
@@ -189,10 +186,9 @@ impl ContextBank {
             256 * bp,
             &mut self.sx,
             &mut self.sv,
-            &mut self.inputs,
+            x.add_zeroed(3 * self.last.len()),
             self.avx2,
         );
-        x.add_slice(&self.inputs);
     }
 
     /// Learns the coded bit in every context.

@@ -148,6 +148,14 @@ impl Inputs {
     pub fn add_slice(&mut self, v: &[i32]) {
         self.x.extend_from_slice(v);
     }
+    /// Adds `n` inputs, zero, and returns them to be written in place (what a
+    /// [`ContextBank`] does with its inputs, instead of copying them in).
+    #[inline(always)]
+    pub(crate) fn add_zeroed(&mut self, n: usize) -> &mut [i32] {
+        let start = self.x.len();
+        self.x.resize(start + n, 0);
+        &mut self.x[start..]
+    }
     /// Removes all inputs (start of a bit).
     #[inline(always)]
     pub fn clear(&mut self) {
