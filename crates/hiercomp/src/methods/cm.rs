@@ -109,8 +109,9 @@ pub struct CmConfig {
     pub tweedie: usize,
     /// Whether the order-N models run lean (one input each, no bit-history map).
     pub lean: bool,
-    /// Number of mixer weight-set selectors (1‥5): partial byte; match state × bit
-    /// position; previous byte; known orders × bit position; record column × bit position.
+    /// Number of mixer weight-set selectors (1‥5): partial byte; match state × known
+    /// orders × bit position; previous byte; known orders × bit position; record column ×
+    /// bit position.
     pub selectors: usize,
     /// Extra buckets (log2) for the tables of orders 5 and up and of the word model.
     pub high_extra: u32,
@@ -156,7 +157,7 @@ impl CmConfig {
             selectors: match level {
                 1 | 2 => 1,
                 3 | 4 => 2,
-                9 => 4,
+                9 => 3,
                 _ => 5,
             },
             orders: orders.to_vec(),
@@ -505,7 +506,7 @@ impl CmModel {
             matcher,
             mixer: Mixer::new(
                 n,
-                &[256, 16 * 8, 256, 16 * 8, 64 * 8][..cfg.selectors.clamp(1, 5)],
+                &[256, 16 * 8 * 8, 256, 16 * 8, 64 * 8][..cfg.selectors.clamp(1, 5)],
                 16,
                 if len > LARGE_BLOCK {
                     cfg.lr_large
@@ -634,7 +635,7 @@ impl CmModel {
         let column = self.column;
         let ctxs = [
             c0,
-            mstate * 8 + h.bit_pos() as usize,
+            (mstate * 8 + known.min(7)) * 8 + h.bit_pos() as usize,
             c1,
             known.min(15) * 8 + h.bit_pos() as usize,
             column * 8 + h.bit_pos() as usize,
