@@ -182,10 +182,16 @@ impl CmConfig {
             // 4 MiB).
             high_extra: if level == 9 { 2 } else { 0 },
             word_extra: 0,
-            // Level 1, the fast level, too: its tables are most of its first-touch cost
-            // on small files (Calgary, `cm_tune 1`: 6% less user time, 13% less wall
-            // time, +0.4% size; Canterbury +0.8%; blocks over 2 MiB do not change).
-            bucket_bytes: if level == 9 || level == 1 { 2 } else { 1 },
+            // Level 1, the fast level, one per eight: on small files the first touch of
+            // its tables and their cache misses are much of its time (whole Calgary,
+            // `cm_tune 1`, wall time of alternated runs: one per two → one per four
+            // 1.13–1.19 → 0.99–1.02 s, one per four → one per eight 1.15 → 1.03–1.04 s;
+            // size +1.7% in all, Canterbury +2.3%; blocks of 2 MiB and more do not change).
+            bucket_bytes: match level {
+                1 => 3,
+                9 => 2,
+                _ => 1,
+            },
             // Level 9's smaller tables cost, together, +0.09% on Canterbury, +0.11% on
             // Calgary and +0.06% on dickens + xml (text-peers), for half the table memory
             // of a 1 MB block: memory the kernel clears on first touch, 0.35–1.2 s of such
