@@ -108,80 +108,42 @@ fn train_pass_generic(weights: &mut [f32], sel: &[usize], err: &[f32], xf: &[f32
 /// The CPU must have AVX.
 unsafe fn mix_pass_avx(x: &[i32], xf: &mut [f32], weights: &[f32], sel: &[usize], out: &mut [f32]) {
     use std::arch::x86_64::*;
-    // The whole chunks of `x` are converted in registers (and stored to `xf` for training);
-    // a partial last chunk goes through `xf` (whose padding lanes stay as they are).
-    let stride = xf.len() / LANES * LANES;
-    let whole = x.len().min(stride) / LANES * LANES;
-    for (f, &v) in xf[whole..].iter_mut().zip(&x[whole..]) {
+    for (f, &v) in xf.iter_mut().zip(x) {
         *f = v as f32;
     }
+    let stride = xf.len() / LANES * LANES;
+    let xp = xf.as_ptr();
     // `reduce8`: ((a0 + a4) + (a1 + a5)) + ((a2 + a6) + (a3 + a7)).
     let reduce = |acc: __m256| {
         let s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps::<1>(acc));
         let h = _mm_hadd_ps(s, s);
         _mm_cvtss_f32(_mm_hadd_ps(h, h))
     };
-    let (xp, xfp) = (x.as_ptr(), xf.as_mut_ptr());
-    // The chunk of inputs at `c`, as `f32`: converted from `x`, or read from `xf`.
-    // SAFETY (of each call below): `c + 8 <= stride <= xf.len()`, and `c + 8 <= whole <=
-    // x.len()` where `x` is read.
-    let input = |c: usize| unsafe {
-        if c < whole {
-            _mm256_cvtepi32_ps(_mm256_loadu_si256(xp.add(c).cast()))
-        } else {
-            _mm256_loadu_ps(xfp.add(c))
+    // Up to four weight sets at a time: each input chunk is loaded once for all of them.
+    for (sel, out) in sel.chunks(4).zip(out.chunks_mut(4)) {
+        let mut set = [std::ptr::null::<f32>(); 4];
+        for (p, &s) in set.iter_mut().zip(sel) {
+            *p = weights[s..s + stride].as_ptr();
         }
-    };
-    let mut k = 0;
-    // Four weight sets at a time: each input chunk is loaded once for all four.
-    while k + 4 <= sel.len().min(out.len()) {
-        let set = |j: usize| weights[sel[k + j]..sel[k + j] + stride].as_ptr();
-        let w = [set(0), set(1), set(2), set(3)];
+        let k = sel.len().min(out.len());
         let mut acc = [_mm256_setzero_ps(); 4];
         let mut c = 0;
         while c < stride {
-            let xv = input(c);
-            if k == 0 && c < whole {
-                // SAFETY: `c + 8 <= stride <= xf.len()`; an unaligned store.
-                unsafe { _mm256_storeu_ps(xfp.add(c), xv) };
-            }
-            for j in 0..4 {
-                // SAFETY: `c + 8 <= stride`, the length of the set `w[j]` points into; an
-                // unaligned load. Each lane multiplies, then adds (no fused multiply-add),
-                // in chunk order: the `acc[j] += w[j]·x[j]` of `dot8_generic`.
-                let wv = unsafe { _mm256_loadu_ps(w[j].add(c)) };
-                acc[j] = _mm256_add_ps(acc[j], _mm256_mul_ps(wv, xv));
+            // SAFETY: `c + 8 <= stride <= xf.len()`, and for `j < k` the length of the set
+            // `set[j]` points into; unaligned loads. Each lane multiplies, then adds (no
+            // fused multiply-add), in chunk order: the `acc[j] += w[j]·x[j]` of
+            // `dot8_generic`.
+            unsafe {
+                let xv = _mm256_loadu_ps(xp.add(c));
+                for j in 0..k {
+                    let wv = _mm256_loadu_ps(set[j].add(c));
+                    acc[j] = _mm256_add_ps(acc[j], _mm256_mul_ps(wv, xv));
+                }
             }
             c += LANES;
         }
-        for j in 0..4 {
-            out[k + j] = reduce(acc[j]);
-        }
-        k += 4;
-    }
-    // The rest one at a time.
-    while k < sel.len().min(out.len()) {
-        let w = &weights[sel[k]..sel[k] + stride];
-        let mut acc = _mm256_setzero_ps();
-        let mut c = 0;
-        while c < stride {
-            let xv = input(c);
-            if k == 0 && c < whole {
-                // SAFETY: as above.
-                unsafe { _mm256_storeu_ps(xfp.add(c), xv) };
-            }
-            // SAFETY: `c + 8 <= stride`, the length of `w`; as above.
-            let wv = unsafe { _mm256_loadu_ps(w.as_ptr().add(c)) };
-            acc = _mm256_add_ps(acc, _mm256_mul_ps(wv, xv));
-            c += LANES;
-        }
-        out[k] = reduce(acc);
-        k += 1;
-    }
-    if sel.is_empty() || out.is_empty() {
-        // No set read the inputs: convert them all the same.
-        for (f, &v) in xf[..whole].iter_mut().zip(&x[..whole]) {
-            *f = v as f32;
+        for (o, &a) in out.iter_mut().zip(&acc[..k]) {
+            *o = reduce(a);
         }
     }
 }

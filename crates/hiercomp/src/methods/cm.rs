@@ -552,22 +552,16 @@ impl CmModel {
                 m.prepare(h);
             }
         }
-        if let Some(m) = &mut self.word {
-            m.prepare(h);
-            put(&mut m.context_hashes());
+        // The other models, each of its own type, in the order of `in_bank`.
+        macro_rules! hash_model {
+            ($($m:ident),*) => {$(
+                if let Some(m) = &mut self.$m {
+                    m.prepare(h);
+                    put(&mut m.context_hashes());
+                }
+            )*};
         }
-        if let Some(m) = &mut self.sparse {
-            m.prepare(h);
-            put(&mut m.context_hashes());
-        }
-        if let Some(m) = &mut self.record {
-            m.prepare(h);
-            put(&mut m.context_hashes());
-        }
-        if let Some(m) = &mut self.text {
-            m.prepare(h);
-            put(&mut m.context_hashes());
-        }
+        hash_model!(word, sparse, record, text);
         let used = self.hashes.iter().zip(&self.in_bank).filter(|&(_, &b)| b);
         for (i, (&hash, _)) in used.enumerate() {
             self.bank.set_context(i, hash);
