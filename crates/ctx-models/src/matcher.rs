@@ -9,6 +9,10 @@ const ROLL_BASE: u64 = 0x100_0000_01b3;
 /// Longest match kept in the length count.
 const MAX_LEN: usize = 65_535;
 
+/// Positions below this are stored with an 8-bit tag of their window's hash (see
+/// `MatchModel::byte_boundary`).
+const TAGGED: usize = 1 << 24;
+
 /// Predicts that the byte which followed the last occurrence of the recent context follows
 /// again.
 ///
@@ -126,6 +130,16 @@ impl MatchModel {
         ((r ^ k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize & self.mask
     }
 
+    /// [`slot`](Self::slot) and 8 further bits of the same hash (below the index bits).
+    #[inline(always)]
+    fn slot_and_tag(&self, k: usize, r: u64) -> (usize, u32) {
+        let x = (r ^ k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (
+            (x >> self.shift) as usize & self.mask,
+            (x >> (self.shift - 8)) as u32 & 255,
+        )
+    }
+
     fn byte_boundary(&mut self, h: &History) {
         let pos = h.pos();
         if self.len > 0 {
@@ -142,13 +156,23 @@ impl MatchModel {
             // Slide the window over the byte just coded.
             self.roll[k] = self.rolled(k, h.back(1), h.back(n + 1));
         }
+        // While positions fit in 24 bits, each entry keeps 8 more bits of its window's
+        // hash in its top byte: a lookup whose bits differ is another window, skipped
+        // without reading the history at the candidate (a cache miss in a long block).
+        let tagged = pos < TAGGED;
         for (k, &n) in windows.iter().enumerate() {
             if pos < n {
                 continue;
             }
-            let slot = self.slot(k, self.roll[k]);
+            let (slot, tag) = self.slot_and_tag(k, self.roll[k]);
+            let tag = if tagged { tag << 24 } else { 0 };
             if self.len == 0 {
-                let cand = self.table[slot] as usize;
+                let e = self.table[slot];
+                let cand = match tagged {
+                    true if e >> 24 == tag >> 24 => (e & (TAGGED as u32 - 1)) as usize,
+                    true => 0,
+                    false => e as usize,
+                };
                 if cand > 0 && cand < pos {
                     // Verify backwards: how many bytes before `cand` equal those before `pos`.
                     let mut l = 0;
@@ -164,7 +188,7 @@ impl MatchModel {
                     }
                 }
             }
-            self.table[slot] = pos as u32;
+            self.table[slot] = pos as u32 | tag;
         }
         self.expected = if self.len > 0 { h.at(self.ptr) } else { None };
     }
@@ -229,5 +253,87 @@ impl ContextModel for MatchModel {
             self.map.update(bit);
         }
         self.byte_map.update(bit);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `m` over `data`; at every byte boundary calls `check(pos, &m, &h)` after the
+    /// model's bookkeeping of that boundary.
+    fn run(m: &mut MatchModel, data: &[u8], mut check: impl FnMut(usize, &MatchModel, &History)) {
+        let mut h = History::new(20);
+        let mut x = Inputs::with_capacity(3);
+        for (pos, &byte) in data.iter().enumerate() {
+            for k in (0..8).rev() {
+                x.clear();
+                m.predict(&h, &mut x);
+                if k == 7 {
+                    check(pos, m, &h);
+                }
+                let bit = (byte >> k) & 1 == 1;
+                m.update(&h, bit);
+                h.update(bit);
+            }
+        }
+    }
+
+    /// A xorshift32 byte generator.
+    fn noise(n: usize, mut s: u32) -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                (s >> 24) as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn predicts_the_second_copy_of_a_repeat() {
+        let part = noise(3000, 7);
+        let data = [&part[..], &part[..]].concat();
+        let mut m = MatchModel::new(16, 6);
+        let (mut right, mut wrong) = (0, 0);
+        run(&mut m, &data, |pos, m, _| {
+            if pos >= part.len() + 40 {
+                match m.expected_byte() {
+                    Some(e) if e == data[pos] => right += 1,
+                    _ => wrong += 1,
+                }
+            }
+        });
+        assert!(wrong == 0 && right > 2900, "right {right}, wrong {wrong}");
+    }
+
+    #[test]
+    fn reports_only_real_matches_when_its_table_overflows() {
+        // A 16-entry table over text with many repeats: most lookups find another window's
+        // position (or, with the tag, none); every match reported must be real.
+        let words = [
+            "alpha ",
+            "beta ",
+            "gamma ",
+            "delta ",
+            "alpha beta ",
+            "gamma delta ",
+        ];
+        let data: Vec<u8> = (0..4000)
+            .flat_map(|i| words[(i * 7 + i / 3) % words.len()].bytes())
+            .collect();
+        let mut m = MatchModel::new(4, 6);
+        let mut matches = 0;
+        run(&mut m, &data, |pos, m, h| {
+            if !m.is_empty() && m.expected_byte().is_some() {
+                matches += 1;
+                let len = m.len().min(pos);
+                for l in 1..=len {
+                    assert_eq!(h.at(m.ptr - l), Some(h.back(l)), "pos {pos}, length {len}");
+                }
+            }
+        });
+        assert!(matches > 1000, "{matches} matches");
     }
 }

@@ -37,6 +37,8 @@ pub struct Mixer {
     final_sets: usize,
     final_sel: usize,
     pr: i32,
+    /// `pr` in the stretched domain.
+    st: i32,
     lr: i32,
     lr_final: i32,
     updates: u32,
@@ -88,6 +90,7 @@ impl Mixer {
             final_sets: final_sets.max(1),
             final_sel: 0,
             pr: 2048,
+            st: 0,
             lr,
             lr_final: lr.max(2) / 2,
             updates: 0,
@@ -166,8 +169,15 @@ impl Mixer {
         for (w, x) in w.iter().zip(&self.outf) {
             d += w * x;
         }
-        self.pr = squash(Self::to_stretch(d));
+        self.st = Self::to_stretch(d);
+        self.pr = squash(self.st);
         self.pr
+    }
+
+    /// The last mixed probability in the stretched domain (what [`mix`](Self::mix)
+    /// squashed).
+    pub fn st(&self) -> i32 {
+        self.st
     }
 
     /// The last mixed probability, 12-bit.
@@ -272,7 +282,14 @@ impl Apm {
     /// contexts); returns a 16-bit probability.
     #[inline]
     pub fn refine(&mut self, p: i32, cx: usize) -> i32 {
-        let s = stretch(p) + 2048; // 1..4095
+        self.refine_stretched(stretch(p), cx)
+    }
+
+    /// [`refine`](Self::refine) of a probability given stretched (`st`, clamped to ±2047):
+    /// saves the table lookup when the caller has it in that domain.
+    #[inline]
+    pub fn refine_stretched(&mut self, st: i32, cx: usize) -> i32 {
+        let s = st.clamp(-2047, 2047) + 2048; // 1..4095
         let lo = (s >> 7) as usize;
         self.w = s & 127;
         self.idx = self.row(cx) + lo;

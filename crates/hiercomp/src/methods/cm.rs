@@ -646,9 +646,11 @@ impl CmModel {
         let pm = self.mixer.mix(&mut self.x, &ctxs, mstate);
         let p16 = match &mut self.apm {
             Some((a1, a2, a3)) => {
-                let p1 = a1.refine(pm, c0);
-                let p2 = a2.refine(pm, apm_cx[0]);
-                let p3 = a3.refine(pm, apm_cx[1]);
+                // The APMs take the mixer's output before it was squashed.
+                let st = self.mixer.st();
+                let p1 = a1.refine_stretched(st, c0);
+                let p2 = a2.refine_stretched(st, apm_cx[0]);
+                let p3 = a3.refine_stretched(st, apm_cx[1]);
                 (pm * 16 + p1 + p2 * 3 + p3 * 3) >> 3
             }
             None => pm * 16,
