@@ -268,7 +268,7 @@ impl CmConfig {
             0 => tb.min(8),
             1 => tb.min(14),
             2 | 3 => tb.saturating_sub(self.low_less[order - 2]).max(10),
-            5.. => self.high_bits(len),
+            HIGH_ORDER.. => self.high_bits(len),
             _ => tb,
         }
     }
@@ -390,6 +390,14 @@ impl CmConfig {
 
 /// The most [`CmConfig::high_less`] can be (also what a decoder accepts).
 pub const MAX_HIGH_LESS: u8 = 2;
+
+/// The lowest order whose table is one of the "high" tables (`high_extra`, `high_less`).
+const HIGH_ORDER: usize = 5;
+
+/// `bits` halved `less` times, at least 2^10 buckets.
+fn halved(bits: u32, less: u32) -> u32 {
+    bits.saturating_sub(less).max(10)
+}
 
 /// An estimate of the number of distinct 8-byte strings in `data`: the distinct ones among
 /// those whose hash falls in one eighth of the hash space (a bitmap of their hashes, with
@@ -528,8 +536,8 @@ impl CmModel {
                 take(
                     1,
                     1,
-                    if o >= 5 {
-                        b.saturating_sub(high_less).max(10)
+                    if o >= HIGH_ORDER {
+                        halved(b, high_less)
                     } else {
                         b
                     },
@@ -537,11 +545,7 @@ impl CmModel {
             }
         }
         let word = cfg.word.then(|| {
-            take(
-                cfg.word_contexts,
-                4,
-                cfg.word_bits(len).saturating_sub(high_less).max(10),
-            );
+            take(cfg.word_contexts, 4, halved(cfg.word_bits(len), high_less));
             WordModel::new(BANKED, cfg.limit)
         });
         let sparse = cfg.sparse.then(|| {
@@ -932,17 +936,20 @@ mod tests {
         assert!(CmConfig::for_level(0).is_err() && CmConfig::for_level(10).is_err());
     }
 
+    /// A xorshift32 generator of test data.
+    fn xorshift(mut s: u32) -> impl FnMut() -> u32 {
+        move || {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            s
+        }
+    }
+
     #[test]
     fn garbage_payloads_never_panic() {
-        let mut s = 0x2545_f491_u32;
-        let garbage: Vec<u8> = (0..3000)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 17;
-                s ^= s << 5;
-                s as u8
-            })
-            .collect();
+        let mut next = xorshift(0x2545_f491);
+        let garbage: Vec<u8> = (0..3000).map(|_| next() as u8).collect();
         for level in MIN_LEVEL..=MAX_LEVEL {
             for len in [0, 1, 100, 5000] {
                 // Wrong bytes or an error, never a panic.
@@ -1008,15 +1015,8 @@ mod tests {
         let cfg = CmConfig::for_level(9).unwrap();
         // 96 kB: a random-looking block has ~96 k distinct order-8 contexts, a 1 kB piece
         // repeated has ~1 k.
-        let mut s = 0x9e37_79b9_u32;
-        let noise: Vec<u8> = (0..96 * 1024)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 17;
-                s ^= s << 5;
-                (s >> 24) as u8
-            })
-            .collect();
+        let mut next = xorshift(0x9e37_79b9);
+        let noise: Vec<u8> = (0..96 * 1024).map(|_| (next() >> 24) as u8).collect();
         let repeated = noise[..1024].repeat(96);
         assert_eq!(cfg.high_less(&noise), 0);
         assert_eq!(cfg.high_less(&repeated), MAX_HIGH_LESS);
