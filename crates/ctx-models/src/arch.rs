@@ -14,7 +14,7 @@
 //! # AVX mixer loops
 //! The mixer's dot product and training step run over 8 `f32` lanes with one accumulator
 //! per lane (`dot8_generic`, `train8_generic`, run for all weight sets of a bit in one
-//! [`mix_pass`] and one [`train_pass`]). Compiled for the x86-64 baseline these are two SSE
+//! [`mix_sets`] and one [`train_sets`]). Compiled for the x86-64 baseline these are two SSE
 //! operations per 8 lanes; compiled with AVX enabled, one. Each lane still does the same
 //! IEEE-754 multiply and add in the same order (no fused multiply-add: Rust never
 //! contracts, and FMA is not enabled), so both versions give bit-identical results and a
@@ -36,7 +36,7 @@ use crate::bank::STATES;
 /// Lanes of the mixer loops.
 pub(crate) const LANES: usize = 8;
 
-/// Whether this CPU runs the AVX versions of the mixer loops ([`mix_pass`], [`train_pass`]).
+/// Whether this CPU runs the AVX versions of the mixer loops ([`mix_sets`], [`train_sets`]).
 pub(crate) fn has_avx() -> bool {
     #[cfg(all(target_arch = "x86_64", not(miri)))]
     {
@@ -82,134 +82,162 @@ fn reduce8(acc: [f32; LANES]) -> f32 {
 }
 
 #[inline(always)]
-fn mix_pass_generic(x: &[i32], xf: &mut [f32], weights: &[f32], sel: &[usize], out: &mut [f32]) {
-    for (f, &v) in xf.iter_mut().zip(x) {
-        *f = v as f32;
-    }
-    let stride = xf.len();
-    for (o, &s) in out.iter_mut().zip(sel) {
-        *o = reduce8(dot8_generic(&weights[s..s + stride], xf));
-    }
-}
-
-#[inline(always)]
-fn train_pass_generic(weights: &mut [f32], sel: &[usize], err: &[f32], xf: &[f32]) {
-    let stride = xf.len();
-    for (&s, &e) in sel.iter().zip(err) {
-        if e != 0.0 {
-            train8_generic(&mut weights[s..s + stride], xf, e);
-        }
-    }
-}
-
-#[cfg(all(target_arch = "x86_64", not(miri)))]
-#[target_feature(enable = "avx")]
-/// # Safety
-/// The CPU must have AVX.
-unsafe fn mix_pass_avx(x: &[i32], xf: &mut [f32], weights: &[f32], sel: &[usize], out: &mut [f32]) {
-    use std::arch::x86_64::*;
-    for (f, &v) in xf.iter_mut().zip(x) {
-        *f = v as f32;
-    }
-    let stride = xf.len() / LANES * LANES;
-    let xp = xf.as_ptr();
-    // `reduce8`: ((a0 + a4) + (a1 + a5)) + ((a2 + a6) + (a3 + a7)).
-    let reduce = |acc: __m256| {
-        let s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps::<1>(acc));
-        let h = _mm_hadd_ps(s, s);
-        _mm_cvtss_f32(_mm_hadd_ps(h, h))
-    };
-    // Up to four weight sets at a time: each input chunk is loaded once for all of them.
-    for (sel, out) in sel.chunks(4).zip(out.chunks_mut(4)) {
-        let mut set = [std::ptr::null::<f32>(); 4];
-        for (p, &s) in set.iter_mut().zip(sel) {
-            *p = weights[s..s + stride].as_ptr();
-        }
-        let k = sel.len().min(out.len());
-        let mut acc = [_mm256_setzero_ps(); 4];
-        let mut c = 0;
-        while c < stride {
-            // SAFETY: `c + 8 <= stride <= xf.len()`, and for `j < k` the length of the set
-            // `set[j]` points into; unaligned loads. Each lane multiplies, then adds (no
-            // fused multiply-add), in chunk order: the `acc[j] += w[j]·x[j]` of
-            // `dot8_generic`.
-            unsafe {
-                let xv = _mm256_loadu_ps(xp.add(c));
-                for j in 0..k {
-                    let wv = _mm256_loadu_ps(set[j].add(c));
-                    acc[j] = _mm256_add_ps(acc[j], _mm256_mul_ps(wv, xv));
-                }
-            }
-            c += LANES;
-        }
-        for (o, &a) in out.iter_mut().zip(&acc[..k]) {
-            *o = reduce(a);
-        }
-    }
-}
-
-#[cfg(all(target_arch = "x86_64", not(miri)))]
-#[target_feature(enable = "avx")]
-/// # Safety
-/// The CPU must have AVX.
-unsafe fn train_pass_avx(weights: &mut [f32], sel: &[usize], err: &[f32], xf: &[f32]) {
-    use std::arch::x86_64::*;
-    let stride = xf.len() / LANES * LANES;
-    let xp = xf.as_ptr();
-    for (&s, &e) in sel.iter().zip(err) {
-        if e == 0.0 {
-            continue;
-        }
-        let w = &mut weights[s..s + stride];
-        let wp = w.as_mut_ptr();
-        let ev = _mm256_set1_ps(e);
-        let mut c = 0;
-        // SAFETY: `c + 8 <= stride`, the length of `w` and at most that of `xf`; unaligned
-        // loads and stores. Each lane computes `w + x·e` as `train8_generic` does.
-        unsafe {
-            while c < stride {
-                let d = _mm256_mul_ps(_mm256_loadu_ps(xp.add(c)), ev);
-                _mm256_storeu_ps(wp.add(c), _mm256_add_ps(_mm256_loadu_ps(wp.add(c)), d));
-                c += LANES;
-            }
-        }
-    }
-}
-
-/// One mixing pass of the mixer's first layer: `xf` = `x` as `f32` (the first `x.len()`
-/// of them; the rest stay as they are), then for each `k`, `out[k]` = the fixed-order dot
-/// product (`dot8_generic` and its lane sum) of `xf` with `weights[sel[k]..sel[k] + xf.len()]`.
-/// All in one call, so that the AVX version keeps everything in AVX registers; `avx` must
-/// come from [`has_avx`]. The results are those of the baseline loops, bit for bit.
-#[inline(always)]
-pub(crate) fn mix_pass(
+fn mix_sets_generic<const K: usize>(
     x: &[i32],
     xf: &mut [f32],
     weights: &[f32],
-    sel: &[usize],
-    out: &mut [f32],
-    avx: bool,
+    sel: [usize; K],
+) -> [f32; K] {
+    for (f, &v) in xf.iter_mut().zip(x) {
+        *f = v as f32;
+    }
+    let stride = xf.len() / LANES * LANES;
+    sel.map(|s| reduce8(dot8_generic(&weights[s..s + stride], &xf[..stride])))
+}
+
+#[inline(always)]
+fn train_sets_generic<const K: usize>(
+    weights: &mut [f32],
+    sel: [usize; K],
+    err: [f32; K],
+    xf: &[f32],
 ) {
+    let stride = xf.len() / LANES * LANES;
+    for (s, e) in sel.into_iter().zip(err) {
+        if e != 0.0 {
+            train8_generic(&mut weights[s..s + stride], &xf[..stride], e);
+        }
+    }
+}
+
+/// [`mix_sets`] with AVX: the same conversions, products and sums, lane by lane, in the
+/// same order, with the `K` accumulators in registers.
+///
+/// # Safety
+/// The CPU must have AVX.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[target_feature(enable = "avx")]
+unsafe fn mix_sets_avx<const K: usize>(
+    x: &[i32],
+    xf: &mut [f32],
+    weights: &[f32],
+    sel: [usize; K],
+) -> [f32; K] {
+    use std::arch::x86_64::*;
+    let n = x.len().min(xf.len());
+    let mut i = 0;
+    while i + LANES <= n {
+        // SAFETY: `i + 8 <= n`, within both slices; unaligned load and store. The
+        // conversion rounds to nearest, as `as f32` does.
+        unsafe {
+            let v = _mm256_cvtepi32_ps(_mm256_loadu_si256(x.as_ptr().add(i).cast()));
+            _mm256_storeu_ps(xf.as_mut_ptr().add(i), v);
+        }
+        i += LANES;
+    }
+    for (f, &v) in xf[i..n].iter_mut().zip(&x[i..n]) {
+        *f = v as f32;
+    }
+    let stride = xf.len() / LANES * LANES;
+    let set = sel.map(|s| weights[s..s + stride].as_ptr());
+    let xp = xf.as_ptr();
+    let mut acc = [_mm256_setzero_ps(); K];
+    let mut c = 0;
+    while c < stride {
+        // SAFETY: `c + 8 <= stride`, the length of `xf` and of every slice `set` points
+        // into; unaligned loads. Each lane multiplies, then adds (no fused multiply-add),
+        // in chunk order: the `acc[j] += w[j]·x[j]` of `dot8_generic`.
+        unsafe {
+            let xv = _mm256_loadu_ps(xp.add(c));
+            for j in 0..K {
+                let wv = _mm256_loadu_ps(set[j].add(c));
+                acc[j] = _mm256_add_ps(acc[j], _mm256_mul_ps(wv, xv));
+            }
+        }
+        c += LANES;
+    }
+    // `reduce8`: ((a0 + a4) + (a1 + a5)) + ((a2 + a6) + (a3 + a7)).
+    acc.map(|a| {
+        let s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps::<1>(a));
+        let h = _mm_hadd_ps(s, s);
+        _mm_cvtss_f32(_mm_hadd_ps(h, h))
+    })
+}
+
+/// [`train_sets`] with AVX: each lane computes `w + x·e` as `train8_generic` does.
+///
+/// # Safety
+/// The CPU must have AVX.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+#[target_feature(enable = "avx")]
+unsafe fn train_sets_avx<const K: usize>(
+    weights: &mut [f32],
+    sel: [usize; K],
+    err: [f32; K],
+    xf: &[f32],
+) {
+    use std::arch::x86_64::*;
+    let stride = xf.len() / LANES * LANES;
+    let xp = xf.as_ptr();
+    for (s, e) in sel.into_iter().zip(err) {
+        if e == 0.0 {
+            continue;
+        }
+        let wp = weights[s..s + stride].as_mut_ptr();
+        let ev = _mm256_set1_ps(e);
+        let mut c = 0;
+        while c < stride {
+            // SAFETY: `c + 8 <= stride`, the length of the slice `wp` points into and at
+            // most that of `xf`; unaligned loads and stores.
+            unsafe {
+                let d = _mm256_mul_ps(_mm256_loadu_ps(xp.add(c)), ev);
+                _mm256_storeu_ps(wp.add(c), _mm256_add_ps(_mm256_loadu_ps(wp.add(c)), d));
+            }
+            c += LANES;
+        }
+    }
+}
+
+/// The mixing pass of the mixer's first layer for `K` weight sets: `xf` = `x` as `f32`
+/// (the first `x.len()` of them; the rest stay as they are), then for each `k` the
+/// fixed-order dot product (`dot8_generic` and `reduce8`) of `xf` with
+/// `weights[sel[k]..sel[k] + xf.len()]`. All in one call with a fixed number of sets, so
+/// that the AVX version keeps its accumulators in registers; `avx` must come from
+/// [`has_avx`]. The results are those of the baseline loops, bit for bit.
+#[inline(always)]
+pub(crate) fn mix_sets<const K: usize>(
+    x: &[i32],
+    xf: &mut [f32],
+    weights: &[f32],
+    sel: [usize; K],
+    avx: bool,
+) -> [f32; K] {
     #[cfg(all(target_arch = "x86_64", not(miri)))]
     if avx {
         // SAFETY: `avx` is true only when `has_avx` found AVX on this CPU.
-        return unsafe { mix_pass_avx(x, xf, weights, sel, out) };
+        return unsafe { mix_sets_avx(x, xf, weights, sel) };
     }
     let _ = avx;
-    mix_pass_generic(x, xf, weights, sel, out)
+    mix_sets_generic(x, xf, weights, sel)
 }
 
 /// The training pass of the mixer's first layer: for each `k` with `err[k] != 0`,
 /// `weights[sel[k]..][i] += xf[i]·err[k]` (`train8_generic`); `avx` must come from [`has_avx`].
 #[inline(always)]
-pub(crate) fn train_pass(weights: &mut [f32], sel: &[usize], err: &[f32], xf: &[f32], avx: bool) {
+pub(crate) fn train_sets<const K: usize>(
+    weights: &mut [f32],
+    sel: [usize; K],
+    err: [f32; K],
+    xf: &[f32],
+    avx: bool,
+) {
     #[cfg(all(target_arch = "x86_64", not(miri)))]
     if avx {
         // SAFETY: `avx` is true only when `has_avx` found AVX on this CPU.
-        return unsafe { train_pass_avx(weights, sel, err, xf) };
+        return unsafe { train_sets_avx(weights, sel, err, xf) };
     }
     let _ = avx;
-    train_pass_generic(weights, sel, err, xf)
+    train_sets_generic(weights, sel, err, xf)
 }
 
 /// Whether this CPU runs the AVX2 versions of the context-bank loops.
@@ -615,16 +643,15 @@ mod tests {
         let x: Vec<i32> = (0..70).map(|_| (r() * 4000.0) as i32).collect();
         let sel = [144, 0, 72];
         let (mut xa, mut xb) = (vec![0f32; 72], vec![0f32; 72]);
-        let (mut oa, mut ob) = ([0f32; 3], [0f32; 3]);
-        mix_pass(&x, &mut xa, &w, &sel, &mut oa, has_avx());
-        mix_pass_generic(&x, &mut xb, &w, &sel, &mut ob);
+        let oa = mix_sets(&x, &mut xa, &w, sel, has_avx());
+        let ob = mix_sets_generic(&x, &mut xb, &w, sel);
         assert_eq!(oa.map(f32::to_bits), ob.map(f32::to_bits));
         assert_eq!(xa, xb);
         assert!(oa.iter().all(|o| *o != 0.0));
         let err = [1.0e-6, 0.0, -3.0e-6];
         let (mut w1, mut w2) = (w.clone(), w.clone());
-        train_pass(&mut w1, &sel, &err, &xa, has_avx());
-        train_pass_generic(&mut w2, &sel, &err, &xb);
+        train_sets(&mut w1, sel, err, &xa, has_avx());
+        train_sets_generic(&mut w2, sel, err, &xb);
         assert!(w1.iter().zip(&w2).all(|(a, b)| a.to_bits() == b.to_bits()));
         // The set with no error is untouched, the others learnt.
         assert_eq!(w1[..72], w[..72]);

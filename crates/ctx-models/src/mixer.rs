@@ -27,12 +27,11 @@ pub struct Mixer {
     offsets: Vec<usize>,
     weights: Vec<f32>,
     xf: Vec<f32>,
-    selected: Vec<usize>,
-    out: Vec<i32>,
-    out_p: Vec<i32>,
-    outf: Vec<f32>,
-    /// The scaled error of each layer-1 set for the current bit (0 where it does not learn).
-    err: Vec<f32>,
+    /// Per layer-1 selector (the first `sizes.len()`): the index in `weights` of the set it
+    /// chose for the current bit, that set's output in the stretched domain, and squashed.
+    selected: [usize; MAX_SELECTORS],
+    outf: [f32; MAX_SELECTORS],
+    out_p: [i32; MAX_SELECTORS],
     final_w: Vec<f32>,
     final_sets: usize,
     final_sel: usize,
@@ -51,6 +50,26 @@ pub struct Mixer {
     avx: bool,
 }
 
+/// The most layer-1 selectors a [`Mixer`] takes.
+pub const MAX_SELECTORS: usize = 8;
+
+/// Runs `$self.$f::<K>(args)` with `K` the mixer's number of selectors (1‥8), so that the
+/// per-bit loops over the selectors have a fixed length.
+macro_rules! by_selectors {
+    ($self:ident.$f:ident($($a:expr),*)) => {
+        match $self.sizes.len() {
+            1 => $self.$f::<1>($($a),*),
+            2 => $self.$f::<2>($($a),*),
+            3 => $self.$f::<3>($($a),*),
+            4 => $self.$f::<4>($($a),*),
+            5 => $self.$f::<5>($($a),*),
+            6 => $self.$f::<6>($($a),*),
+            7 => $self.$f::<7>($($a),*),
+            _ => $self.$f::<8>($($a),*),
+        }
+    };
+}
+
 impl Mixer {
     /// A mixer over `n_inputs` inputs with one layer-1 selector per entry of `selector_sizes`
     /// (the number of contexts that selector distinguishes), and a layer 2 whose weight
@@ -58,7 +77,22 @@ impl Mixer {
     /// (around 4‥64; 16 means η ≈ 1/64 in real units). The rate starts 4× higher and decays
     /// towards `lr` over the first few hundred thousand bits, so that fresh weights move fast
     /// and settled ones are not shaken by noise.
+    ///
+    /// No selectors at all means one selector of one context (a single weight set).
+    ///
+    /// # Panics
+    /// With more than [`MAX_SELECTORS`] selectors.
     pub fn new(n_inputs: usize, selector_sizes: &[usize], final_sets: usize, lr: i32) -> Self {
+        assert!(
+            selector_sizes.len() <= MAX_SELECTORS,
+            "a mixer takes at most {MAX_SELECTORS} selectors, not {}",
+            selector_sizes.len()
+        );
+        let selector_sizes = if selector_sizes.is_empty() {
+            &[1][..]
+        } else {
+            selector_sizes
+        };
         let n = n_inputs + 1; // + bias input
         let stride = n.div_ceil(LANES) * LANES;
         let mut offsets = Vec::with_capacity(selector_sizes.len());
@@ -81,11 +115,9 @@ impl Mixer {
             offsets,
             weights,
             xf: vec![0.0; stride],
-            selected: vec![0; k],
-            out: vec![0; k],
-            out_p: vec![2048; k],
-            outf: vec![0.0; k],
-            err: vec![0.0; k],
+            selected: [0; MAX_SELECTORS],
+            outf: [0.0; MAX_SELECTORS],
+            out_p: [2048; MAX_SELECTORS],
             final_w: vec![1.0 / k as f32; k * final_sets.max(1)],
             final_sets: final_sets.max(1),
             final_sel: 0,
@@ -142,31 +174,29 @@ impl Mixer {
         x.add(256);
         let xs = x.as_slice();
         debug_assert_eq!(xs.len(), self.n);
+        let xs = &xs[..xs.len().min(self.n)];
+        by_selectors!(self.mix_k(xs, contexts, final_ctx))
+    }
+
+    /// [`mix`](Self::mix) with `K` selectors.
+    #[inline(always)]
+    fn mix_k<const K: usize>(&mut self, xs: &[i32], contexts: &[usize], final_ctx: usize) -> i32 {
         let stride = self.stride;
-        for (k, sel) in self.selected.iter_mut().enumerate() {
+        let sel: [usize; K] = std::array::from_fn(|k| {
             let c = contexts.get(k).copied().unwrap_or(0).min(self.sizes[k] - 1);
-            *sel = self.offsets[k] + c * stride;
+            self.offsets[k] + c * stride
+        });
+        let dots = crate::arch::mix_sets(xs, &mut self.xf, &self.weights, sel, self.avx);
+        let outf = dots.map(|f| Self::to_stretch(f) as f32);
+        self.selected[..K].copy_from_slice(&sel);
+        self.outf[..K].copy_from_slice(&outf);
+        for (p, &f) in self.out_p[..K].iter_mut().zip(&outf) {
+            *p = squash(f as i32);
         }
-        let n = xs.len().min(self.n);
-        crate::arch::mix_pass(
-            &xs[..n],
-            &mut self.xf,
-            &self.weights,
-            &self.selected,
-            &mut self.outf,
-            self.avx,
-        );
-        for ((o, op), f) in self.out.iter_mut().zip(&mut self.out_p).zip(&mut self.outf) {
-            let d = Self::to_stretch(*f);
-            *o = d;
-            *f = d as f32;
-            *op = squash(d);
-        }
-        let k = self.out.len();
-        self.final_sel = final_ctx.min(self.final_sets - 1) * k;
-        let w = &self.final_w[self.final_sel..self.final_sel + k];
+        self.final_sel = final_ctx.min(self.final_sets - 1) * K;
+        let w = &self.final_w[self.final_sel..self.final_sel + K];
         let mut d = 0f32;
-        for (w, x) in w.iter().zip(&self.outf) {
+        for (w, x) in w.iter().zip(&outf) {
             d += w * x;
         }
         self.st = Self::to_stretch(d);
@@ -197,26 +227,26 @@ impl Mixer {
             self.scale = lr as f32 * (1.0 / (1u64 << 30) as f32);
         }
         self.updates = self.updates.saturating_add(1);
+        by_selectors!(self.train_k(y))
+    }
+
+    /// The training of [`update`](Self::update) with `K` selectors.
+    #[inline(always)]
+    fn train_k<const K: usize>(&mut self, y: i32) {
         let scale = self.scale;
-        for (e, &p) in self.err.iter_mut().zip(&self.out_p) {
-            let err = y - p;
-            *e = if err.abs() <= self.skip {
+        let sel: [usize; K] = std::array::from_fn(|k| self.selected[k]);
+        let err: [f32; K] = std::array::from_fn(|k| {
+            let err = y - self.out_p[k];
+            if err.abs() <= self.skip {
                 0.0
             } else {
                 err as f32 * scale
-            };
-        }
-        crate::arch::train_pass(
-            &mut self.weights,
-            &self.selected,
-            &self.err,
-            &self.xf,
-            self.avx,
-        );
+            }
+        });
+        crate::arch::train_sets(&mut self.weights, sel, err, &self.xf, self.avx);
         let e = (y - self.pr) as f32 * (self.lr_final as f32 * (1.0 / (1u64 << 30) as f32));
         let s = self.final_sel;
-        let k = self.out.len();
-        for (w, x) in self.final_w[s..s + k].iter_mut().zip(&self.outf) {
+        for (w, x) in self.final_w[s..s + K].iter_mut().zip(&self.outf[..K]) {
             *w += x * e;
         }
     }
