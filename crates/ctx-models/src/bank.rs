@@ -186,7 +186,7 @@ impl ContextBank {
             256 * bp,
             &mut self.sx,
             &mut self.sv,
-            x.add_zeroed(3 * self.last.len()),
+            x.add_overwritten(3 * self.last.len()),
             self.avx2,
         );
     }

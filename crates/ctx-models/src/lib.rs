@@ -121,58 +121,76 @@ pub trait ContextModel {
 /// The mixer inputs of one bit: stretched probabilities, fixed capacity.
 #[derive(Debug, Clone)]
 pub struct Inputs {
+    /// The inputs in `x[..n]`; `x[n..]` is room kept from earlier bits (stale values).
     x: Vec<i32>,
+    n: usize,
 }
 
 impl Inputs {
     /// Room for `n` inputs plus the mixer's bias.
     pub fn with_capacity(n: usize) -> Self {
         Self {
-            x: Vec::with_capacity(n + 1),
+            x: vec![0; n + 1],
+            n: 0,
         }
+    }
+    /// `k` more inputs, to be written by the caller: `x[n..n + k]`, grown if needed.
+    #[inline(always)]
+    fn grow(&mut self, k: usize) -> &mut [i32] {
+        let (start, end) = (self.n, self.n + k);
+        if end > self.x.len() {
+            self.x.resize(end, 0);
+        }
+        self.n = end;
+        &mut self.x[start..end]
     }
     /// Adds one stretched value.
     #[inline(always)]
     pub fn add(&mut self, v: i32) {
-        self.x.push(v);
+        if self.n < self.x.len() {
+            self.x[self.n] = v;
+            self.n += 1;
+        } else {
+            self.grow(1)[0] = v;
+        }
     }
     /// Adds three stretched values: one capacity check instead of three, which lets the
     /// compiler keep a model's state in registers across them (≈ 5% of the time of
     /// `cm -l 9`, whose contexts add three inputs each).
     #[inline(always)]
     pub fn add3(&mut self, v: [i32; 3]) {
-        self.x.extend_from_slice(&v);
+        self.grow(3).copy_from_slice(&v);
     }
     /// Adds stretched values.
     #[inline(always)]
     pub fn add_slice(&mut self, v: &[i32]) {
-        self.x.extend_from_slice(v);
+        self.grow(v.len()).copy_from_slice(v);
     }
-    /// Adds `n` inputs, zero, and returns them to be written in place (what a
-    /// [`ContextBank`] does with its inputs, instead of copying them in).
+    /// Adds `n` inputs and returns them to be written in place (what a [`ContextBank`]
+    /// does with its inputs, instead of copying them in). Their values are unspecified
+    /// (left from earlier bits, not cleared, which would cost a `memset` per bit): the
+    /// caller writes every one.
     #[inline(always)]
-    pub(crate) fn add_zeroed(&mut self, n: usize) -> &mut [i32] {
-        let start = self.x.len();
-        self.x.resize(start + n, 0);
-        &mut self.x[start..]
+    pub(crate) fn add_overwritten(&mut self, n: usize) -> &mut [i32] {
+        self.grow(n)
     }
     /// Removes all inputs (start of a bit).
     #[inline(always)]
     pub fn clear(&mut self) {
-        self.x.clear();
+        self.n = 0;
     }
     /// The inputs so far.
     #[inline(always)]
     pub fn as_slice(&self) -> &[i32] {
-        &self.x
+        &self.x[..self.n]
     }
     /// Number of inputs.
     pub fn len(&self) -> usize {
-        self.x.len()
+        self.n
     }
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.x.is_empty()
+        self.n == 0
     }
 }
 

@@ -501,6 +501,13 @@ struct CmModel {
     prepared: bool,
     /// The hashes of all contexts of the current byte, in the order of `in_bank`.
     hashes: Vec<u64>,
+    /// The bank indices of the orders from 2 up (whose known slots are counted for a
+    /// mixer selector), when the orders are banked.
+    known_ix: Vec<usize>,
+    /// The last byte, and the last two bytes placed for the APM contexts (`c1 << 8`,
+    /// `c1 << 8 ^ c2 << 16`): set at each byte boundary.
+    c1: usize,
+    c12: [usize; 2],
 }
 
 impl CmModel {
@@ -601,6 +608,16 @@ impl CmModel {
             column: 0,
             prepared: false,
             hashes: Vec::with_capacity(64),
+            known_ix: if banked_orders {
+                (cfg.orders.iter().enumerate())
+                    .filter(|&(_, &o)| o >= 2)
+                    .map(|(i, _)| i)
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            c1: 0,
+            c12: [0; 2],
         }
     }
 
@@ -649,15 +666,17 @@ impl CmModel {
                 self.set_contexts();
             }
             self.prepared = false;
+            let (c1, c2) = (self.h.back(1) as usize, self.h.back(2) as usize);
+            self.c1 = c1;
+            self.c12 = [c1 << 8, (c1 << 8) ^ (c2 << 16)];
         }
         let h = &self.h;
         self.x.clear();
         let c0 = h.c0() as usize;
-        let c1 = h.back(1) as usize;
-        let c2 = h.back(2) as usize;
+        let c1 = self.c1;
         let apm_cx = [
-            c0 | (c1 << 8),
-            (c0 ^ (c1 << 8) ^ (c2 << 16)).wrapping_mul(0x9e37) >> 8,
+            c0 | self.c12[0],
+            (c0 ^ self.c12[1]).wrapping_mul(0x9e37) >> 8,
         ];
         if let Some((_, a2, a3)) = &self.apm {
             // Their rows are needed after mixing: ask for them now.
@@ -687,8 +706,9 @@ impl CmModel {
             None => 0,
         };
         let known = if self.banked_orders {
-            (self.orders.iter().enumerate())
-                .filter(|&(i, o)| o.order() >= 2 && self.bank.known(i))
+            self.known_ix
+                .iter()
+                .filter(|&&i| self.bank.known(i))
                 .count()
         } else {
             self.orders
