@@ -88,10 +88,12 @@ fn mix_sets_generic<const K: usize>(
     weights: &[f32],
     sel: [usize; K],
 ) -> [f32; K] {
+    let n = x.len().min(xf.len());
     for (f, &v) in xf.iter_mut().zip(x) {
         *f = v as f32;
     }
     let stride = xf.len() / LANES * LANES;
+    xf[n..stride.max(n)].fill(0.0);
     sel.map(|s| reduce8(dot8_generic(&weights[s..s + stride], &xf[..stride])))
 }
 
@@ -110,6 +112,10 @@ fn train_sets_generic<const K: usize>(
     }
 }
 
+/// Eight lanes on, then eight off: `TAIL_MASK[8 - k..]` masks the first `k` lanes.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+static TAIL_MASK: [i32; 16] = [-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0];
+
 /// [`mix_sets`] with AVX: the same conversions, products and sums, lane by lane, in the
 /// same order, with the `K` accumulators in registers.
 ///
@@ -125,36 +131,42 @@ unsafe fn mix_sets_avx<const K: usize>(
 ) -> [f32; K] {
     use std::arch::x86_64::*;
     let n = x.len().min(xf.len());
-    let mut i = 0;
-    while i + LANES <= n {
-        // SAFETY: `i + 8 <= n`, within both slices; unaligned load and store. The
-        // conversion rounds to nearest, as `as f32` does.
-        unsafe {
-            let v = _mm256_cvtepi32_ps(_mm256_loadu_si256(x.as_ptr().add(i).cast()));
-            _mm256_storeu_ps(xf.as_mut_ptr().add(i), v);
-        }
-        i += LANES;
-    }
-    for (f, &v) in xf[i..n].iter_mut().zip(&x[i..n]) {
-        *f = v as f32;
-    }
     let stride = xf.len() / LANES * LANES;
     let set = sel.map(|s| weights[s..s + stride].as_ptr());
-    let xp = xf.as_ptr();
+    let (xp, xfp) = (x.as_ptr(), xf.as_mut_ptr());
     let mut acc = [_mm256_setzero_ps(); K];
     let mut c = 0;
     while c < stride {
-        // SAFETY: `c + 8 <= stride`, the length of `xf` and of every slice `set` points
-        // into; unaligned loads. Each lane multiplies, then adds (no fused multiply-add),
-        // in chunk order: the `acc[j] += w[j]·x[j]` of `dot8_generic`.
+        // SAFETY: `c + 8 <= stride`, the length of every slice `set` points into and at
+        // most that of `xf`; the masked load reads only `x[c..n]` (lanes at or past `n`
+        // are masked off and read as 0); unaligned loads and stores.
         unsafe {
-            let xv = _mm256_loadu_ps(xp.add(c));
+            // The chunk's inputs as `f32` (rounded to nearest, as `as f32` does; 0 past
+            // the inputs), kept in `xf` for the training pass.
+            let xv = if c + LANES <= n {
+                _mm256_cvtepi32_ps(_mm256_loadu_si256(xp.add(c).cast()))
+            } else if c < n {
+                // Lanes `0..n - c` on: 8 − (n − c) entries into [on × 8, off × 8].
+                let mask = _mm256_loadu_si256(TAIL_MASK.as_ptr().add(LANES - (n - c)).cast());
+                let v = _mm256_maskload_ps(xp.add(c).cast(), mask);
+                _mm256_cvtepi32_ps(_mm256_castps_si256(v))
+            } else {
+                _mm256_setzero_ps()
+            };
+            _mm256_storeu_ps(xfp.add(c), xv);
+            // Each lane multiplies, then adds (no fused multiply-add), in chunk order: the
+            // `acc[j] += w[j]·x[j]` of `dot8_generic`.
             for j in 0..K {
                 let wv = _mm256_loadu_ps(set[j].add(c));
                 acc[j] = _mm256_add_ps(acc[j], _mm256_mul_ps(wv, xv));
             }
         }
         c += LANES;
+    }
+    // Past the whole chunks (`xf` is not a multiple of 8 long, which the mixer never
+    // does): as the baseline, converted but not summed.
+    for (f, &v) in xf[stride..].iter_mut().zip(x.get(stride..).unwrap_or(&[])) {
+        *f = v as f32;
     }
     // `reduce8`: ((a0 + a4) + (a1 + a5)) + ((a2 + a6) + (a3 + a7)).
     acc.map(|a| {
@@ -199,7 +211,7 @@ unsafe fn train_sets_avx<const K: usize>(
 }
 
 /// The mixing pass of the mixer's first layer for `K` weight sets: `xf` = `x` as `f32`
-/// (the first `x.len()` of them; the rest stay as they are), then for each `k` the
+/// (the first `x.len()` of them, and 0 from there to the last whole 8-lane chunk), then for each `k` the
 /// fixed-order dot product (`dot8_generic` and `reduce8`) of `xf` with
 /// `weights[sel[k]..sel[k] + xf.len()]`. All in one call with a fixed number of sets, so
 /// that the AVX version keeps its accumulators in registers; `avx` must come from

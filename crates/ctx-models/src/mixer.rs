@@ -23,11 +23,14 @@ use crate::{Inputs, squash, stretch};
 pub struct Mixer {
     n: usize,
     stride: usize,
-    sizes: Vec<usize>,
-    offsets: Vec<usize>,
+    /// Number of layer-1 selectors (1‥[`MAX_SELECTORS`]).
+    k: usize,
+    /// Per selector: its number of contexts − 1 and the index in `weights` of its first set.
+    last_ctx: [usize; MAX_SELECTORS],
+    offsets: [usize; MAX_SELECTORS],
     weights: Vec<f32>,
     xf: Vec<f32>,
-    /// Per layer-1 selector (the first `sizes.len()`): the index in `weights` of the set it
+    /// Per layer-1 selector (the first `k`): the index in `weights` of the set it
     /// chose for the current bit, that set's output in the stretched domain, and squashed.
     selected: [usize; MAX_SELECTORS],
     outf: [f32; MAX_SELECTORS],
@@ -57,7 +60,7 @@ pub const MAX_SELECTORS: usize = 8;
 /// per-bit loops over the selectors have a fixed length.
 macro_rules! by_selectors {
     ($self:ident.$f:ident($($a:expr),*)) => {
-        match $self.sizes.len() {
+        match $self.k {
             1 => $self.$f::<1>($($a),*),
             2 => $self.$f::<2>($($a),*),
             3 => $self.$f::<3>($($a),*),
@@ -95,10 +98,12 @@ impl Mixer {
         };
         let n = n_inputs + 1; // + bias input
         let stride = n.div_ceil(LANES) * LANES;
-        let mut offsets = Vec::with_capacity(selector_sizes.len());
+        let mut offsets = [0; MAX_SELECTORS];
+        let mut last_ctx = [0; MAX_SELECTORS];
         let mut total = 0;
-        for &s in selector_sizes {
-            offsets.push(total);
+        for (i, &s) in selector_sizes.iter().enumerate() {
+            offsets[i] = total;
+            last_ctx[i] = s.max(1) - 1;
             total += s.max(1) * stride;
         }
         let k = selector_sizes.len().max(1);
@@ -111,7 +116,8 @@ impl Mixer {
         Self {
             n,
             stride,
-            sizes: selector_sizes.iter().map(|&s| s.max(1)).collect(),
+            k: selector_sizes.len(),
+            last_ctx,
             offsets,
             weights,
             xf: vec![0.0; stride],
@@ -183,7 +189,7 @@ impl Mixer {
     fn mix_k<const K: usize>(&mut self, xs: &[i32], contexts: &[usize], final_ctx: usize) -> i32 {
         let stride = self.stride;
         let sel: [usize; K] = std::array::from_fn(|k| {
-            let c = contexts.get(k).copied().unwrap_or(0).min(self.sizes[k] - 1);
+            let c = contexts.get(k).copied().unwrap_or(0).min(self.last_ctx[k]);
             self.offsets[k] + c * stride
         });
         let dots = crate::arch::mix_sets(xs, &mut self.xf, &self.weights, sel, self.avx);
