@@ -499,8 +499,6 @@ struct CmModel {
     column: usize,
     /// Whether the contexts of the current byte are set (by `update` of the last bit).
     prepared: bool,
-    /// The hashes of all contexts of the current byte, in the order of `in_bank`.
-    hashes: Vec<u64>,
     /// The bank indices of the orders from 2 up (whose known slots are counted for a
     /// mixer selector), when the orders are banked.
     known_ix: Vec<usize>,
@@ -607,7 +605,6 @@ impl CmModel {
             x: Inputs::with_capacity(n),
             column: 0,
             prepared: false,
-            hashes: Vec::with_capacity(64),
             known_ix: if banked_orders {
                 (cfg.orders.iter().enumerate())
                     .filter(|&(_, &o)| o >= 2)
@@ -625,13 +622,19 @@ impl CmModel {
     /// takes the hashes (and prefetches their buckets).
     fn set_contexts(&mut self) {
         let h = &self.h;
-        // Every context's hash, in the order of `in_bank`.
-        let hashes = &mut self.hashes;
-        hashes.clear();
-        let mut put = |it: &mut dyn Iterator<Item = u64>| hashes.extend(it);
+        let (bank, in_bank) = (&mut self.bank, &self.in_bank[..]);
+        // `k` walks the contexts in the order of `in_bank`, `i` the bank's contexts.
+        let (mut k, mut i) = (0, 0);
+        let mut put = |hash: u64| {
+            if in_bank.get(k).copied().unwrap_or(false) {
+                bank.set_context(i, hash);
+                i += 1;
+            }
+            k += 1;
+        };
         if self.banked_orders {
             for m in &self.orders {
-                put(&mut std::iter::once(OrderN::context_hash(m.order(), h)));
+                put(OrderN::context_hash(m.order(), h));
             }
         } else {
             for m in &mut self.orders {
@@ -643,15 +646,11 @@ impl CmModel {
             ($($m:ident),*) => {$(
                 if let Some(m) = &mut self.$m {
                     m.prepare(h);
-                    put(&mut m.context_hashes());
+                    m.context_hashes().for_each(&mut put);
                 }
             )*};
         }
         hash_model!(word, sparse, record, text);
-        let used = self.hashes.iter().zip(&self.in_bank).filter(|&(_, &b)| b);
-        for (i, (&hash, _)) in used.enumerate() {
-            self.bank.set_context(i, hash);
-        }
     }
 
     /// The 16-bit probability that the next bit is 1.
