@@ -287,10 +287,13 @@ impl CmConfig {
     /// How many times (0‥[`MAX_HIGH_LESS`]) to halve the tables of orders 5 and up and of
     /// the word model for `data`, where [`sized_to_contexts`](Self::sized_to_contexts):
     /// while half the table still has 1.5 buckets per distinct order-8 context of the block
-    /// (counted on a 1/8 sample of the contexts, by their hash). Text keeps the size its
-    /// length gives (the first 5.3 MB of dickens has 1.6 M distinct order-8 contexts, the
-    /// whole of it 2.5 M: one table of 2^21 buckets); xml, as long, has 0.58 M and gets
-    /// 2^20, for 0.04% more output, 330 MiB less memory to clear and 4% less time.
+    /// (counted on a 1/8 sample of the contexts, by their hash), and once more where the
+    /// distinct 16-byte contexts are under 1.5 per bucket of the table that leaves. Text
+    /// keeps the size its length gives (the first 5.3 MB of dickens has 1.6 M distinct
+    /// order-8 contexts, the whole of it 2.5 M: one table of 2^21 buckets); xml, as long,
+    /// has 0.58 M (2^20) and only 1.16 M distinct 16-byte contexts (2^19), for 0.15% more
+    /// output than at 2^21 and 490 MiB less memory to clear; reymont (0.81 M and 4.0 M)
+    /// keeps 2^21, where 2^20 would cost it 0.28%.
     pub fn high_less(&self, data: &[u8]) -> u8 {
         if !self.sized_to_contexts || self.fast || data.len() < 1 << 16 {
             return 0;
@@ -300,6 +303,12 @@ impl CmConfig {
         let mut less = 0;
         while less < MAX_HIGH_LESS && bits > 10 && 3 * distinct <= 1 << bits {
             bits -= 1;
+            less += 1;
+        }
+        // Once more where even the 16-byte contexts are few (under 1.5 per bucket of the
+        // table as it stands): long repeated runs, whose order-8 contexts keep predicting
+        // the same bytes.
+        if less < MAX_HIGH_LESS && bits > 10 && 2 * distinct_windows::<2>(data) < 3 << bits {
             less += 1;
         }
         less
@@ -399,16 +408,24 @@ fn halved(bits: u32, less: u32) -> u32 {
     bits.saturating_sub(less).max(10)
 }
 
-/// An estimate of the number of distinct 8-byte strings in `data`: the distinct ones among
-/// those whose hash falls in one eighth of the hash space (a bitmap of their hashes, with
-/// a first-order correction for bits set twice), times 8.
+/// An estimate of the number of distinct 8-byte strings in `data`, see [`distinct_windows`].
 fn distinct_order8(data: &[u8]) -> usize {
+    distinct_windows::<1>(data)
+}
+
+/// An estimate of the number of distinct `8 · W`-byte strings (windows) in `data`: the
+/// distinct ones among those whose hash falls in one eighth of the hash space (a bitmap of
+/// their hashes, with a first-order correction for bits set twice), times 8.
+fn distinct_windows<const W: usize>(data: &[u8]) -> usize {
     const BITS: u32 = 22;
     let mut seen = vec![0u64; 1 << (BITS - 6)];
     let mut set = 0usize;
-    for w in data.windows(8) {
-        let v = u64::from_le_bytes(w.try_into().expect("8 bytes"));
-        let h = v.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    for w in data.windows(8 * W) {
+        let mut h = 0u64;
+        for part in w.chunks_exact(8) {
+            let v = u64::from_le_bytes(part.try_into().expect("8 bytes"));
+            h = (h ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
         if h >> 61 != 0 {
             continue;
         }
