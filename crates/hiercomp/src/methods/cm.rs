@@ -447,6 +447,9 @@ fn history_bits(len: usize) -> u32 {
 
 /// A block model: predicts each bit (16-bit probability), then learns it.
 trait BlockModel {
+    /// The byte about to be coded, where the caller knows it (the encoder): lets the model
+    /// prefetch exactly what it will need. Never changes a prediction.
+    fn hint(&mut self, _byte: u8) {}
     fn p(&mut self) -> u32;
     fn update(&mut self, bit: bool);
 }
@@ -463,6 +466,10 @@ impl BlockModel for LeanPredictor {
 }
 
 impl BlockModel for CmModel {
+    #[inline(always)]
+    fn hint(&mut self, byte: u8) {
+        self.hint = Some(byte);
+    }
     #[inline(always)]
     fn p(&mut self) -> u32 {
         CmModel::p(self)
@@ -523,6 +530,9 @@ struct CmModel {
     /// `c1 << 8 ^ c2 << 16`): set at each byte boundary.
     c1: usize,
     c12: [usize; 2],
+    /// The byte being coded, where the encoder said it ([`BlockModel::hint`]): what to
+    /// prefetch early. Never read by a prediction.
+    hint: Option<u8>,
 }
 
 impl CmModel {
@@ -632,6 +642,7 @@ impl CmModel {
             },
             c1: 0,
             c12: [0; 2],
+            hint: None,
         }
     }
 
@@ -695,13 +706,38 @@ impl CmModel {
             (c0 ^ self.c12[1]).wrapping_mul(0x9e37) >> 8,
         ];
         if let Some((_, a2, a3)) = &self.apm {
-            // Their rows are needed after mixing: ask for them now.
-            a2.prefetch(apm_cx[0]);
-            a3.prefetch(apm_cx[1]);
+            // Their rows are needed after mixing: ask for them now; the encoder, which
+            // knows the byte, asks for the next bit's rows a bit early.
+            match self.hint {
+                Some(byte) => {
+                    if h.bit_pos() == 0 {
+                        a2.prefetch(apm_cx[0]);
+                        a3.prefetch(apm_cx[1]);
+                    }
+                    if h.bit_pos() < 7 {
+                        // The partial byte of the next bit.
+                        let next = (byte as usize | 256) >> (7 - h.bit_pos());
+                        a2.prefetch(next | self.c12[0]);
+                        a3.prefetch((next ^ self.c12[1]).wrapping_mul(0x9e37) >> 8);
+                    }
+                }
+                None => {
+                    a2.prefetch(apm_cx[0]);
+                    a3.prefetch(apm_cx[1]);
+                }
+            }
         }
         // At bit 3 the buckets the low nibble may use are prefetched.
+        // The buckets the low nibble will use: the encoder knows them at the first bit;
+        // the decoder asks at bit 3 for both ways the nibble can still go.
+        match self.hint {
+            Some(byte) if h.bit_pos() == 0 => {
+                self.bank.prefetch_known_nibble(16 | u32::from(byte >> 4));
+            }
+            None if h.bit_pos() == 3 => self.bank.prefetch_nibble(h),
+            _ => {}
+        }
         if h.bit_pos() == 3 {
-            self.bank.prefetch_nibble(h);
             if !self.banked_orders {
                 for m in &mut self.orders {
                     m.prepare(h);
@@ -825,6 +861,7 @@ pub fn cost_bits(data: &[u8], cfg: &CmConfig) -> f64 {
 fn cost_with(data: &[u8], model: &mut impl BlockModel) -> f64 {
     let mut meter = arith_coder::CostMeter::<16>::default();
     for &byte in data {
+        model.hint(byte);
         for k in (0..8).rev() {
             let bit = (byte >> k) & 1 == 1;
             meter.encode(bit, model.p());
@@ -859,6 +896,7 @@ fn encode_with(
     out.push(high_less);
     let mut enc = BinaryEncoder::<16>::with_output(out);
     for (i, &byte) in data.iter().enumerate() {
+        model.hint(byte);
         for k in (0..8).rev() {
             let bit = (byte >> k) & 1 == 1;
             enc.encode(bit, model.p());
