@@ -279,10 +279,10 @@ impl Apm {
         let mut t = Vec::with_capacity(contexts.max(1) * 33);
         // Big APMs are read at random: huge pages, advised before the first write.
         crate::arch::advise_huge_pages(t.spare_capacity_mut());
+        // Every context starts as the identity: one row, copied.
+        let row: [u16; 33] = std::array::from_fn(|j| (squash((j as i32 - 16) * 128) * 16) as u16);
         for _ in 0..contexts.max(1) {
-            for j in 0..33 {
-                t.push((squash((j - 16) * 128) * 16) as u16);
-            }
+            t.extend_from_slice(&row);
         }
         let n = contexts.max(1);
         Self {
