@@ -337,36 +337,49 @@ unsafe fn slot_updates_avx2(last: &[u32], out: &mut [u32], bit: bool, limit: u32
 
 /// `last[i]` = the slot at `arena[at[i] + slot]`, stored XOR [`slot::INIT`](crate::slot::INIT)
 /// as in a [`ContextTable`](crate::ContextTable), for every `i` of the shorter of `at` and
-/// `last`; `avx2` must come from [`has_avx2`].
+/// `last` (at most 32); returns the mask of the `i` whose slot has a count (has learnt
+/// something, bit `i`). `avx2` must come from [`has_avx2`].
 #[inline(always)]
-pub(crate) fn bank_slots(arena: &[u32], at: &[u32], slot: u32, last: &mut [u32], avx2: bool) {
-    let n = at.len().min(last.len());
+pub(crate) fn bank_slots(
+    arena: &[u32],
+    at: &[u32],
+    slot: u32,
+    last: &mut [u32],
+    avx2: bool,
+) -> u32 {
+    let n = at.len().min(last.len()).min(32);
     let mut done = 0;
+    let mut known = 0;
     #[cfg(all(target_arch = "x86_64", not(miri)))]
     if avx2 && arena.len() <= i32::MAX as usize {
         // SAFETY: `avx2` is true only when `has_avx2` found AVX2 on this CPU.
-        done = unsafe { bank_slots_avx2(arena, &at[..n], slot, &mut last[..n]) };
+        (done, known) = unsafe { bank_slots_avx2(arena, &at[..n], slot, &mut last[..n]) };
     }
     let _ = avx2;
-    for (l, &a) in last[done..n].iter_mut().zip(&at[done..n]) {
+    for (i, (l, &a)) in last[..n].iter_mut().zip(&at[..n]).enumerate().skip(done) {
         *l = arena[a as usize + slot as usize] ^ crate::slot::INIT;
+        known |= u32::from(crate::slot::count(*l) != 0) << i;
     }
+    known
 }
 
-/// The whole 8-lane chunks of [`bank_slots`]; returns how many it did. A lane whose index
-/// is outside `arena` (which the bank's invariants rule out) reads 0 instead.
+/// The whole 8-lane chunks of [`bank_slots`]; returns how many it did and their known
+/// mask. A lane whose index is outside `arena` (which the bank's invariants rule out)
+/// reads 0 instead.
 ///
 /// # Safety
-/// The CPU must have AVX2; `at` and `last` must have the same length and `arena` at most
-/// `i32::MAX` elements.
+/// The CPU must have AVX2; `at` and `last` must have the same length, at most 32, and
+/// `arena` at most `i32::MAX` elements.
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 #[target_feature(enable = "avx2")]
-unsafe fn bank_slots_avx2(arena: &[u32], at: &[u32], slot: u32, last: &mut [u32]) -> usize {
+unsafe fn bank_slots_avx2(arena: &[u32], at: &[u32], slot: u32, last: &mut [u32]) -> (usize, u32) {
     use std::arch::x86_64::*;
     let n = at.len() / 8 * 8;
     let len = _mm256_set1_epi32(arena.len() as i32);
     let slotv = _mm256_set1_epi32(slot as i32);
     let init = _mm256_set1_epi32(crate::slot::INIT as i32);
+    let count = _mm256_set1_epi32(63 << 8);
+    let mut known = 0u32;
     let mut i = 0;
     while i < n {
         // SAFETY: `i + 8 <= n` for `at` and `last`; the gather reads only the lanes whose
@@ -384,11 +397,16 @@ unsafe fn bank_slots_avx2(arena: &[u32], at: &[u32], slot: u32, last: &mut [u32]
                 idx,
                 inside,
             );
-            _mm256_storeu_si256(last.as_mut_ptr().add(i).cast(), _mm256_xor_si256(c, init));
+            let v = _mm256_xor_si256(c, init);
+            _mm256_storeu_si256(last.as_mut_ptr().add(i).cast(), v);
+            // Lanes whose count is 0: all ones; the mask of the others.
+            let unknown = _mm256_cmpeq_epi32(_mm256_and_si256(v, count), _mm256_setzero_si256());
+            let unknown = _mm256_movemask_ps(_mm256_castsi256_ps(unknown)) as u32;
+            known |= (!unknown & 0xff) << i;
         }
         i += 8;
     }
-    n
+    (n, known)
 }
 
 /// The three mixer inputs of every context of a [`ContextBank`](crate::ContextBank) for

@@ -36,6 +36,8 @@ pub struct ContextBank {
     at: Vec<u32>,
     /// The slot each context read for the current bit.
     last: Vec<u32>,
+    /// Bit `i`: whether context `i`'s slot in `last` has a count (the first 32 contexts).
+    known: u32,
     /// The slots after learning the bit.
     next: Vec<u32>,
     /// Whether the AVX2 loops run (same results, see `arch`).
@@ -88,6 +90,7 @@ impl ContextBank {
             hash: vec![0; n],
             last: vec![slot::INIT; n],
             next: vec![slot::INIT; n],
+            known: 0,
             avx2: crate::arch::has_avx2(),
             sx: vec![0; n],
             sv: vec![0; n],
@@ -153,6 +156,14 @@ impl ContextBank {
         slot::count(self.last[i]) != 0
     }
 
+    /// How many of the contexts in `mask` (bit `i` for context `i`, the first 32) have
+    /// learnt something in the current bit's slot: [`known`](Self::known) for many at
+    /// once (valid after [`predict`](Self::predict)).
+    #[inline(always)]
+    pub fn known_count(&self, mask: u32) -> u32 {
+        (self.known & mask).count_ones()
+    }
+
     /// Looks up each context's bucket for `hash(i)`.
     #[inline]
     fn find_all(&mut self, hash: impl Fn(u64) -> u64) {
@@ -184,7 +195,7 @@ impl ContextBank {
         }
         let slot = nibble_slot(h.c0(), bp);
         self.slot = slot;
-        crate::arch::bank_slots(
+        self.known = crate::arch::bank_slots(
             &self.arena,
             &self.at,
             slot as u32,

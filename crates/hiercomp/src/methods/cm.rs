@@ -523,9 +523,9 @@ struct CmModel {
     column: usize,
     /// Whether the contexts of the current byte are set (by `update` of the last bit).
     prepared: bool,
-    /// The bank indices of the orders from 2 up (whose known slots are counted for a
-    /// mixer selector), when the orders are banked.
-    known_ix: Vec<usize>,
+    /// The bank's contexts of the orders from 2 up (bit `i` for context `i`), whose known
+    /// slots are counted for a mixer selector, when the orders are banked.
+    known_mask: u32,
     /// The last byte, and the last two bytes placed for the APM contexts (`c1 << 8`,
     /// `c1 << 8 ^ c2 << 16`): set at each byte boundary.
     c1: usize,
@@ -632,13 +632,12 @@ impl CmModel {
             x: Inputs::with_capacity(n),
             column: 0,
             prepared: false,
-            known_ix: if banked_orders {
+            known_mask: if banked_orders {
                 (cfg.orders.iter().enumerate())
-                    .filter(|&(_, &o)| o >= 2)
-                    .map(|(i, _)| i)
-                    .collect()
+                    .filter(|&(i, &o)| o >= 2 && i < 32)
+                    .fold(0, |m, (i, _)| m | 1 << i)
             } else {
-                Vec::new()
+                0
             },
             c1: 0,
             c12: [0; 2],
@@ -758,10 +757,7 @@ impl CmModel {
             None => 0,
         };
         let known = if self.banked_orders {
-            self.known_ix
-                .iter()
-                .filter(|&&i| self.bank.known(i))
-                .count()
+            self.bank.known_count(self.known_mask) as usize
         } else {
             self.orders
                 .iter()
