@@ -726,7 +726,6 @@ impl CmModel {
                 }
             }
         }
-        // At bit 3 the buckets the low nibble may use are prefetched.
         // The buckets the low nibble will use: the encoder knows them at the first bit;
         // the decoder asks at bit 3 for both ways the nibble can still go.
         match self.hint {
@@ -736,11 +735,9 @@ impl CmModel {
             None if h.bit_pos() == 3 => self.bank.prefetch_nibble(h),
             _ => {}
         }
-        if h.bit_pos() == 3 {
-            if !self.banked_orders {
-                for m in &mut self.orders {
-                    m.prepare(h);
-                }
+        if h.bit_pos() == 3 && !self.banked_orders {
+            for m in &mut self.orders {
+                m.prepare(h);
             }
         }
         if !self.banked_orders {
