@@ -26,7 +26,10 @@
 //! ([`ContextModel::prepare`]) and hand them to one [`ContextBank`], which holds the slots
 //! and state maps of all of them side by side, prefetches their buckets together (so that
 //! the cache misses of all models overlap) and predicts and learns every bit for all of
-//! them in a few loops (in AVX2 where the CPU has it, with the same results).
+//! them in a few loops (in AVX2 where the CPU has it, with the same results). The
+//! encoder, which knows each byte before coding it, tells the model, which then asks for
+//! the low nibble's buckets at the byte's first bit and for each next bit's APM rows a bit
+//! early; no prediction reads what it was told, so the decoder predicts the same without.
 //!
 //! Everything is integer arithmetic except the mixer's `f32` sums, which run in a fixed
 //! order, so the decoder reproduces every prediction exactly on any platform. Models are
@@ -1075,6 +1078,26 @@ mod tests {
         let mut long = packed.clone();
         long.push(0);
         assert!(decode_block(&long, data.len(), 4, &mut |_| {}).is_err());
+    }
+
+    #[test]
+    fn the_encoders_hint_changes_no_prediction() {
+        // Text with repeats (matches, known contexts) and noise (misses, replacements).
+        let mut next = xorshift(77);
+        let mut data = b"<item id=\"1\">the cat sat on the mat</item>\n".repeat(200);
+        data.extend((0..20_000).map(|_| (next() >> 24) as u8));
+        let cfg = CmConfig::for_level(9).unwrap();
+        let mut hinted = CmModel::new(&cfg, data.len(), 0);
+        let mut plain = CmModel::new(&cfg, data.len(), 0);
+        for &byte in &data {
+            hinted.hint(byte);
+            for k in (0..8).rev() {
+                let bit = (byte >> k) & 1 == 1;
+                assert_eq!(BlockModel::p(&mut hinted), BlockModel::p(&mut plain));
+                BlockModel::update(&mut hinted, bit);
+                BlockModel::update(&mut plain, bit);
+            }
+        }
     }
 
     #[test]
