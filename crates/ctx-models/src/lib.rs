@@ -73,7 +73,7 @@ pub use history::History;
 pub use lean::{LEAN_MATCH_MIN, LEAN_MAX_HASHED, LeanConfig, LeanPredictor};
 pub use logistic::{squash, stretch};
 pub use matcher::MatchModel;
-pub use mixer::{Apm, Mixer};
+pub use mixer::{Apm, MAX_MIXER_SELECTORS, Mixer};
 pub use record::RecordModel;
 pub use text::TextModel;
 pub use tweedie::{LOGIT_BINS, TweedieCalibrator};

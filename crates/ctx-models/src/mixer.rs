@@ -23,18 +23,18 @@ use crate::{Inputs, squash, stretch};
 pub struct Mixer {
     n: usize,
     stride: usize,
-    /// Number of layer-1 selectors (1‥[`MAX_SELECTORS`]).
+    /// Number of layer-1 selectors (1‥[`MAX_MIXER_SELECTORS`]).
     k: usize,
     /// Per selector: its number of contexts − 1 and the index in `weights` of its first set.
-    last_ctx: [usize; MAX_SELECTORS],
-    offsets: [usize; MAX_SELECTORS],
+    last_ctx: [usize; MAX_MIXER_SELECTORS],
+    offsets: [usize; MAX_MIXER_SELECTORS],
     weights: Vec<f32>,
     xf: Vec<f32>,
     /// Per layer-1 selector (the first `k`): the index in `weights` of the set it
     /// chose for the current bit, that set's output in the stretched domain, and squashed.
-    selected: [usize; MAX_SELECTORS],
-    outf: [f32; MAX_SELECTORS],
-    out_p: [i32; MAX_SELECTORS],
+    selected: [usize; MAX_MIXER_SELECTORS],
+    outf: [f32; MAX_MIXER_SELECTORS],
+    out_p: [i32; MAX_MIXER_SELECTORS],
     final_w: Vec<f32>,
     final_sets: usize,
     final_sel: usize,
@@ -54,7 +54,7 @@ pub struct Mixer {
 }
 
 /// The most layer-1 selectors a [`Mixer`] takes.
-pub const MAX_SELECTORS: usize = 8;
+pub const MAX_MIXER_SELECTORS: usize = 8;
 
 /// Runs `$self.$f::<K>(args)` with `K` the mixer's number of selectors (1‥8), so that the
 /// per-bit loops over the selectors have a fixed length.
@@ -84,11 +84,11 @@ impl Mixer {
     /// No selectors at all means one selector of one context (a single weight set).
     ///
     /// # Panics
-    /// With more than [`MAX_SELECTORS`] selectors.
+    /// With more than [`MAX_MIXER_SELECTORS`] selectors.
     pub fn new(n_inputs: usize, selector_sizes: &[usize], final_sets: usize, lr: i32) -> Self {
         assert!(
-            selector_sizes.len() <= MAX_SELECTORS,
-            "a mixer takes at most {MAX_SELECTORS} selectors, not {}",
+            selector_sizes.len() <= MAX_MIXER_SELECTORS,
+            "a mixer takes at most {MAX_MIXER_SELECTORS} selectors, not {}",
             selector_sizes.len()
         );
         let selector_sizes = if selector_sizes.is_empty() {
@@ -98,8 +98,8 @@ impl Mixer {
         };
         let n = n_inputs + 1; // + bias input
         let stride = n.div_ceil(LANES) * LANES;
-        let mut offsets = [0; MAX_SELECTORS];
-        let mut last_ctx = [0; MAX_SELECTORS];
+        let mut offsets = [0; MAX_MIXER_SELECTORS];
+        let mut last_ctx = [0; MAX_MIXER_SELECTORS];
         let mut total = 0;
         for (i, &s) in selector_sizes.iter().enumerate() {
             offsets[i] = total;
@@ -121,9 +121,9 @@ impl Mixer {
             offsets,
             weights,
             xf: vec![0.0; stride],
-            selected: [0; MAX_SELECTORS],
-            outf: [0.0; MAX_SELECTORS],
-            out_p: [2048; MAX_SELECTORS],
+            selected: [0; MAX_MIXER_SELECTORS],
+            outf: [0.0; MAX_MIXER_SELECTORS],
+            out_p: [2048; MAX_MIXER_SELECTORS],
             final_w: vec![1.0 / k as f32; k * final_sets.max(1)],
             final_sets: final_sets.max(1),
             final_sel: 0,
