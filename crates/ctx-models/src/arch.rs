@@ -337,7 +337,7 @@ unsafe fn slot_updates_avx2(last: &[u32], out: &mut [u32], bit: bool, limit: u32
 
 /// `last[i]` = the slot at `arena[at[i] + slot]`, stored XOR [`slot::INIT`](crate::slot::INIT)
 /// as in a [`ContextTable`](crate::ContextTable), for every `i` of the shorter of `at` and
-/// `last` (at most 32); returns the mask of the `i` whose slot has a count (has learnt
+/// `last`; returns the mask of the `i` below 32 whose slot has a count (has learnt
 /// something, bit `i`). `avx2` must come from [`has_avx2`].
 #[inline(always)]
 pub(crate) fn bank_slots(
@@ -347,7 +347,7 @@ pub(crate) fn bank_slots(
     last: &mut [u32],
     avx2: bool,
 ) -> u32 {
-    let n = at.len().min(last.len()).min(32);
+    let n = at.len().min(last.len());
     let mut done = 0;
     let mut known = 0;
     #[cfg(all(target_arch = "x86_64", not(miri)))]
@@ -358,7 +358,9 @@ pub(crate) fn bank_slots(
     let _ = avx2;
     for (i, (l, &a)) in last[..n].iter_mut().zip(&at[..n]).enumerate().skip(done) {
         *l = arena[a as usize + slot as usize] ^ crate::slot::INIT;
-        known |= u32::from(crate::slot::count(*l) != 0) << i;
+        if i < 32 {
+            known |= u32::from(crate::slot::count(*l) != 0) << i;
+        }
     }
     known
 }
@@ -368,8 +370,8 @@ pub(crate) fn bank_slots(
 /// reads 0 instead.
 ///
 /// # Safety
-/// The CPU must have AVX2; `at` and `last` must have the same length, at most 32, and
-/// `arena` at most `i32::MAX` elements.
+/// The CPU must have AVX2; `at` and `last` must have the same length and `arena` at most
+/// `i32::MAX` elements.
 #[cfg(all(target_arch = "x86_64", not(miri)))]
 #[target_feature(enable = "avx2")]
 unsafe fn bank_slots_avx2(arena: &[u32], at: &[u32], slot: u32, last: &mut [u32]) -> (usize, u32) {
@@ -402,7 +404,9 @@ unsafe fn bank_slots_avx2(arena: &[u32], at: &[u32], slot: u32, last: &mut [u32]
             // Lanes whose count is 0: all ones; the mask of the others.
             let unknown = _mm256_cmpeq_epi32(_mm256_and_si256(v, count), _mm256_setzero_si256());
             let unknown = _mm256_movemask_ps(_mm256_castsi256_ps(unknown)) as u32;
-            known |= (!unknown & 0xff) << i;
+            if i < 32 {
+                known |= (!unknown & 0xff) << i;
+            }
         }
         i += 8;
     }

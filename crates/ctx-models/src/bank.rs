@@ -238,10 +238,16 @@ mod tests {
 
     #[test]
     fn predicts_and_learns_exactly_as_hashed_contexts() {
-        let text = b"the cat sat on the mat; the cat ate the rat. ".repeat(40);
         // 19 contexts: two whole 8-lane chunks (the AVX2 loops where the CPU has AVX2)
-        // and a remainder (the scalar loops).
-        let bits: Vec<u32> = (0..19).map(|i| 10 + i % 3).collect();
+        // and a remainder (the scalar loops); 37: past the 32 of the known mask.
+        for n in [19, 37] {
+            bank_matches_hashed_contexts(n);
+        }
+    }
+
+    fn bank_matches_hashed_contexts(n: usize) {
+        let text = b"the cat sat on the mat; the cat ate the rat. ".repeat(40);
+        let bits: Vec<u32> = (0..n as u32).map(|i| 10 + i % 3).collect();
         let mut bank = ContextBank::new(&bits, 40);
         let mut single: Vec<HashedContext> =
             bits.iter().map(|&b| HashedContext::new(b, 40)).collect();
@@ -269,6 +275,8 @@ mod tests {
                 for (i, c) in single.iter().enumerate() {
                     assert_eq!(bank.known(i), c.known());
                 }
+                let known_low = single.iter().take(32).filter(|c| c.known()).count();
+                assert_eq!(bank.known_count(u32::MAX) as usize, known_low);
                 let bit = (byte >> k) & 1 == 1;
                 bank.update(bit);
                 for c in &mut single {
