@@ -683,6 +683,16 @@ impl CmModel {
         hash_model!(word, sparse, record, text);
     }
 
+    /// The contexts of the order-1 and hashed order-2 APMs for the partial byte `c0` of
+    /// the current byte.
+    #[inline(always)]
+    fn apm_contexts(&self, c0: usize) -> [usize; 2] {
+        [
+            c0 | self.c12[0],
+            (c0 ^ self.c12[1]).wrapping_mul(0x9e37) >> 8,
+        ]
+    }
+
     /// The 16-bit probability that the next bit is 1.
     #[inline]
     fn p(&mut self) -> u32 {
@@ -703,10 +713,7 @@ impl CmModel {
         self.x.clear();
         let c0 = h.c0() as usize;
         let c1 = self.c1;
-        let apm_cx = [
-            c0 | self.c12[0],
-            (c0 ^ self.c12[1]).wrapping_mul(0x9e37) >> 8,
-        ];
+        let apm_cx = self.apm_contexts(c0);
         if let Some((_, a2, a3)) = &self.apm {
             // Their rows are needed after mixing: ask for them now; the encoder, which
             // knows the byte, asks for the next bit's rows a bit early.
@@ -718,9 +725,9 @@ impl CmModel {
                     }
                     if h.bit_pos() < 7 {
                         // The partial byte of the next bit.
-                        let next = (byte as usize | 256) >> (7 - h.bit_pos());
-                        a2.prefetch(next | self.c12[0]);
-                        a3.prefetch((next ^ self.c12[1]).wrapping_mul(0x9e37) >> 8);
+                        let next = self.apm_contexts((byte as usize | 256) >> (7 - h.bit_pos()));
+                        a2.prefetch(next[0]);
+                        a3.prefetch(next[1]);
                     }
                 }
                 None => {
