@@ -1,6 +1,6 @@
 //! Entropy coders for hiercomp.
 //!
-//! Two coders, both usable alone:
+//! The coders of the workspace, each usable alone:
 //!
 //! * [`BinaryEncoder`] / [`BinaryDecoder`] — a carry-less binary arithmetic coder over a
 //!   32-bit range. Each call codes one bit with the probability `p1` that the bit is 1,
@@ -9,6 +9,10 @@
 //! * [`RangeEncoder`] / [`RangeDecoder`] — a multi-symbol range coder over cumulative
 //!   frequencies (totals up to 2^16) with carry propagation, and [`AdaptiveFrequencies`], a
 //!   simple adaptive model for small alphabets.
+//! * [`huffman`] — canonical length-limited Huffman codes of bytes with table decoding and
+//!   four interleaved streams.
+//! * [`rans`] — static interleaved rANS of a symbol plus raw bits per value.
+//! * [`bits`] — bit I/O: fixed-width fields and Elias-gamma codes, bounds-checked.
 //!
 //! Models are kept apart from coders: the coders take probabilities or frequencies and know
 //! nothing of where they came from. The traits [`BitEncoder`] and [`BitDecoder`] let model
@@ -42,7 +46,10 @@
 #![deny(missing_docs)]
 
 mod binary;
+pub mod bits;
+pub mod huffman;
 mod range;
+pub mod rans;
 
 pub use binary::{
     BinaryDecoder, BinaryEncoder, BitDecoder, BitEncoder, CostMeter, ideal_cost_bits,
@@ -78,6 +85,9 @@ pub enum Error {
         /// The size of the alphabet.
         alphabet: usize,
     },
+    /// Coded data (a table, a stream, a field) ends before what it must hold.
+    #[error("truncated data: {0}")]
+    Incomplete(&'static str),
     /// The coded stream is not valid (for example a range-coder stream whose first byte is
     /// not zero).
     #[error("corrupt coded data: {0}")]

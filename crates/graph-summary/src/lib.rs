@@ -35,7 +35,6 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod bits;
 pub mod graph;
 mod refine;
 pub mod slugger;
@@ -80,6 +79,15 @@ pub enum Error {
     /// The WebGraph reader failed.
     #[error("webgraph: {0}")]
     WebGraph(String),
+}
+
+impl From<arith_coder::Error> for Error {
+    fn from(e: arith_coder::Error) -> Self {
+        match e {
+            arith_coder::Error::Incomplete(what) => Error::Truncated(what),
+            e => Error::Corrupt(e.to_string()),
+        }
+    }
 }
 
 /// Result alias of this crate.

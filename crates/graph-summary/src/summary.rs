@@ -21,8 +21,8 @@
 //! [`Summary::structure_bits`] counts the hierarchy and edge fields (not the original ids),
 //! which is what "bits per edge" figures compare with `2·log2|V|`.
 
-use crate::bits::{BitReader, BitWriter, width_for};
 use crate::{Error, Graph, Result};
+use arith_coder::bits::{BitReader, BitWriter, width_for};
 use rayon::prelude::*;
 
 /// `parent` value of a root.

@@ -42,9 +42,11 @@
 //!   mantissa bits, then sign and the next five mantissa bits), then the two low bytes of
 //!   every value (bytes 0 and 1, interleaved as in the input).
 
-use crate::huffman::{HuffmanCode, STREAMS, TABLE_BYTES, decode_interleaved, encode_interleaved};
-use crate::rans::{self, MAX_USED, RansModel};
 use crate::{Error, Result};
+use arith_coder::huffman::{
+    HuffmanCode, STREAMS, TABLE_BYTES, decode_interleaved, encode_interleaved,
+};
+use arith_coder::rans::{self, MAX_USED, RansModel};
 use rayon::prelude::*;
 
 /// Values per independently coded chunk.

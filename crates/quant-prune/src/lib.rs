@@ -2,8 +2,8 @@
 //!
 //! Today this crate holds the lossless side: [`float`] codes arrays of `f32`, `f16` and
 //! `bf16` values (model weights) by splitting each value into an exponent symbol, which is
-//! Huffman-coded ([`huffman`]) — for `f32`, the exponent with two mantissa bits coded with
-//! static rANS ([`rans`]) — and stored sign/mantissa byte planes. [`gguf`] reads
+//! Huffman-coded ([`arith_coder::huffman`]) — for `f32`, the exponent with two mantissa bits
+//! coded with static rANS ([`arith_coder::rans`]) — and stored sign/mantissa byte planes. [`gguf`] reads
 //! llama.cpp's GGUF files and dequantizes their block formats (F32, F16, BF16, Q4_0, Q4_1,
 //! Q8_0, Q4_K, Q6_K). The quantizers and pruners of the architecture arrive with their issues.
 //!
@@ -24,8 +24,6 @@ pub mod float;
 #[cfg(any(test, feature = "fuzz"))]
 pub mod fuzz;
 pub mod gguf;
-pub mod huffman;
-pub mod rans;
 
 /// Errors of this crate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -43,6 +41,19 @@ pub enum Error {
     /// A GGUF/ggml tensor type this crate cannot size or dequantize (its ggml id).
     #[error("unsupported ggml tensor type {0}")]
     UnsupportedType(u32),
+    /// An error of an entropy coder of [`arith_coder`] other than truncated or corrupt data.
+    #[error(transparent)]
+    Coder(arith_coder::Error),
+}
+
+impl From<arith_coder::Error> for Error {
+    fn from(e: arith_coder::Error) -> Self {
+        match e {
+            arith_coder::Error::Incomplete(what) => Error::Truncated(what),
+            arith_coder::Error::Corrupt(what) => Error::Corrupt(what),
+            e => Error::Coder(e),
+        }
+    }
 }
 
 /// Result alias of this crate.

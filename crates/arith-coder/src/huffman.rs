@@ -106,7 +106,7 @@ impl HuffmanCode {
     pub fn read_table(bytes: &[u8]) -> Result<Self> {
         let t = bytes
             .get(..TABLE_BYTES)
-            .ok_or(Error::Truncated("Huffman table"))?;
+            .ok_or(Error::Incomplete("Huffman table"))?;
         let mut lens = [0u8; 256];
         for (i, &b) in t.iter().enumerate() {
             lens[2 * i] = b & 15;
@@ -235,7 +235,7 @@ pub fn decode_with_table(table: &[u16], bits: &[u8], out: &mut [u8]) -> Result<(
     }
     let consumed = pos as u64 * 8 - n as u64;
     if consumed > bits.len() as u64 * 8 {
-        return Err(Error::Truncated("Huffman bit stream"));
+        return Err(Error::Incomplete("Huffman bit stream"));
     }
     if consumed.div_ceil(8) != bits.len() as u64 {
         return Err(Error::Corrupt(
@@ -461,7 +461,7 @@ impl Cursor<'_> {
     fn finish(&self) -> Result<()> {
         let consumed = self.pos as u64 * 8 - self.n as u64;
         if consumed > self.bits.len() as u64 * 8 {
-            return Err(Error::Truncated("Huffman bit stream"));
+            return Err(Error::Incomplete("Huffman bit stream"));
         }
         if consumed.div_ceil(8) != self.bits.len() as u64 {
             return Err(Error::Corrupt(
@@ -477,7 +477,7 @@ impl Cursor<'_> {
 pub fn decode_interleaved(code: &HuffmanCode, data: &[u8], out: &mut [u8]) -> Result<()> {
     let lens = data
         .get(..4 * STREAMS)
-        .ok_or(Error::Truncated("stream lengths"))?;
+        .ok_or(Error::Incomplete("stream lengths"))?;
     let mut at = 4 * STREAMS;
     let mut cursors = Vec::with_capacity(STREAMS);
     for l in lens.chunks_exact(4) {
@@ -485,7 +485,7 @@ pub fn decode_interleaved(code: &HuffmanCode, data: &[u8], out: &mut [u8]) -> Re
         let bits = at
             .checked_add(l)
             .and_then(|e| data.get(at..e))
-            .ok_or(Error::Truncated("Huffman stream"))?;
+            .ok_or(Error::Incomplete("Huffman stream"))?;
         cursors.push(Cursor {
             bits,
             buf: 0,

@@ -1,10 +1,29 @@
-//! Bit-level writer and bounds-checked reader with Elias-gamma codes.
+//! Bit I/O: a bit writer and a bounds-checked bit reader, MSB-first, with Elias-gamma codes.
+//!
+//! What a hand-made binary format needs to pack fixed-width fields and gamma-coded integers
+//! (graph summaries, tables). The reader never reads past its input: running out is
+//! [`Error::Incomplete`] naming the field being read.
+//!
+//! ```
+//! use arith_coder::bits::{BitReader, BitWriter, width_for};
+//!
+//! let mut w = BitWriter::default();
+//! w.gamma(5);
+//! w.put(9, width_for(16));
+//! w.bit(true);
+//! let bytes = w.finish();
+//! let mut r = BitReader::new(&bytes);
+//! assert_eq!(r.gamma("count")?, 5);
+//! assert_eq!(r.get(4, "field")?, 9);
+//! assert!(r.bit("flag")?);
+//! # Ok::<(), arith_coder::Error>(())
+//! ```
 
 use crate::{Error, Result};
 
 /// Appends bits MSB-first into bytes.
 #[derive(Default)]
-pub(crate) struct BitWriter {
+pub struct BitWriter {
     bytes: Vec<u8>,
     acc: u64,
     nacc: u32,
@@ -12,7 +31,8 @@ pub(crate) struct BitWriter {
 }
 
 impl BitWriter {
-    pub(crate) fn put(&mut self, value: u64, width: u32) {
+    /// Appends the low `width` (≤ 64) bits of `value`, most significant first.
+    pub fn put(&mut self, value: u64, width: u32) {
         debug_assert!(width <= 64);
         self.bits += u64::from(width);
         let mut width = width;
@@ -30,23 +50,26 @@ impl BitWriter {
         }
     }
 
-    pub(crate) fn bit(&mut self, b: bool) {
+    /// Appends one bit.
+    pub fn bit(&mut self, b: bool) {
         self.put(u64::from(b), 1);
     }
 
     /// Elias gamma code of `x >= 1`.
-    pub(crate) fn gamma(&mut self, x: u64) {
+    pub fn gamma(&mut self, x: u64) {
         debug_assert!(x >= 1);
         let len = 64 - x.leading_zeros();
         self.put(0, len - 1);
         self.put(x, len);
     }
 
-    pub(crate) fn bits(&self) -> u64 {
+    /// Bits written so far.
+    pub fn bits(&self) -> u64 {
         self.bits
     }
 
-    pub(crate) fn finish(mut self) -> Vec<u8> {
+    /// The bytes, the last one padded with zero bits.
+    pub fn finish(mut self) -> Vec<u8> {
         if self.nacc > 0 {
             let pad = 8 - self.nacc;
             self.put(0, pad);
@@ -56,23 +79,26 @@ impl BitWriter {
 }
 
 /// Reads what [`BitWriter`] wrote; never reads past the end.
-pub(crate) struct BitReader<'a> {
+pub struct BitReader<'a> {
     bytes: &'a [u8],
     pos: u64,
 }
 
 impl<'a> BitReader<'a> {
-    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+    /// A reader at the first bit of `bytes`.
+    pub fn new(bytes: &'a [u8]) -> Self {
         BitReader { bytes, pos: 0 }
     }
 
-    pub(crate) fn remaining(&self) -> u64 {
+    /// Bits left to read.
+    pub fn remaining(&self) -> u64 {
         self.bytes.len() as u64 * 8 - self.pos
     }
 
-    pub(crate) fn get(&mut self, width: u32, what: &'static str) -> Result<u64> {
+    /// Reads a `width`-bit field (`what` names it in the error).
+    pub fn get(&mut self, width: u32, what: &'static str) -> Result<u64> {
         if u64::from(width) > self.remaining() {
-            return Err(Error::Truncated(what));
+            return Err(Error::Incomplete(what));
         }
         let mut v = 0u64;
         for _ in 0..width {
@@ -84,18 +110,18 @@ impl<'a> BitReader<'a> {
         Ok(v)
     }
 
-    pub(crate) fn bit(&mut self, what: &'static str) -> Result<bool> {
+    /// Reads one bit.
+    pub fn bit(&mut self, what: &'static str) -> Result<bool> {
         Ok(self.get(1, what)? == 1)
     }
 
-    pub(crate) fn gamma(&mut self, what: &'static str) -> Result<u64> {
+    /// Reads an Elias gamma code (a value ≥ 1).
+    pub fn gamma(&mut self, what: &'static str) -> Result<u64> {
         let mut zeros = 0u32;
         while !self.bit(what)? {
             zeros += 1;
             if zeros > 63 {
-                return Err(Error::Corrupt(format!(
-                    "{what}: gamma code longer than 64 bits"
-                )));
+                return Err(Error::Corrupt("Elias-gamma code longer than 64 bits"));
             }
         }
         let rest = self.get(zeros, what)?;
@@ -104,7 +130,7 @@ impl<'a> BitReader<'a> {
 }
 
 /// Bits needed to write any value in `0..range` (0 when `range <= 1`).
-pub(crate) fn width_for(range: u64) -> u32 {
+pub fn width_for(range: u64) -> u32 {
     if range <= 1 {
         0
     } else {

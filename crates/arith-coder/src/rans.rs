@@ -149,7 +149,7 @@ impl RansModel {
     /// Reads a table written by [`write_table`](Self::write_table), returning it and the
     /// number of bytes it took.
     pub fn read_table(bytes: &[u8]) -> Result<(Self, usize)> {
-        let (&k, _) = bytes.split_first().ok_or(Error::Truncated("rANS table"))?;
+        let (&k, _) = bytes.split_first().ok_or(Error::Incomplete("rANS table"))?;
         let k = k as usize + 1;
         let mut at = 1;
         let mut syms = Vec::with_capacity(k);
@@ -192,7 +192,7 @@ fn write_varint(mut v: u32, out: &mut Vec<u8>) {
 fn read_varint(bytes: &[u8], at: &mut usize) -> Result<u32> {
     let mut v = 0u32;
     for shift in [0, 7, 14] {
-        let b = *bytes.get(*at).ok_or(Error::Truncated("rANS table"))?;
+        let b = *bytes.get(*at).ok_or(Error::Incomplete("rANS table"))?;
         *at += 1;
         v |= ((b & 0x7f) as u32) << shift;
         if b < 0x80 {
@@ -271,7 +271,7 @@ pub fn decode<const RAW: u32>(model: &RansModel, stream: &[u8], out: &mut [u16])
     let table = model.decode_table();
     let head = stream
         .get(..8 * LANES)
-        .ok_or(Error::Truncated("rANS states"))?;
+        .ok_or(Error::Incomplete("rANS states"))?;
     let mut x = [0u64; LANES];
     for (s, b) in x.iter_mut().zip(head.chunks_exact(8)) {
         *s = u64::from_le_bytes(b.try_into().expect("8 bytes"));
@@ -324,7 +324,7 @@ pub fn decode<const RAW: u32>(model: &RansModel, stream: &[u8], out: &mut [u16])
         *o = step(lane, &mut pos);
     }
     if pos > real_words {
-        return Err(Error::Truncated("rANS stream"));
+        return Err(Error::Incomplete("rANS stream"));
     }
     if pos < real_words {
         return Err(Error::Corrupt("trailing words after the rANS stream"));
