@@ -31,6 +31,21 @@ pub trait BitDecoder {
     fn decode(&mut self, p1: u32) -> bool;
 }
 
+/// Either side of a binary coder, seen from a model's loop: an encoder (or the cost meter)
+/// codes the caller's bit, a decoder decodes the next one and ignores the caller's; both
+/// return the bit that was coded. One generic loop — predict, [`code`](Self::code), learn —
+/// then serves costing, encoding and decoding, monomorphised for each.
+pub trait BinaryCoder {
+    /// Fixed-point precision of `p1`, in bits.
+    const PRECISION: u32;
+    /// Whether [`code`](Self::code) decodes: a loop may skip what only an encoder needs
+    /// (such as finding the bit of a known symbol).
+    const DECODES: bool;
+    /// Codes `bit` (an encoder) or decodes the next bit (a decoder) with probability `p1`
+    /// of a 1; returns the bit.
+    fn code(&mut self, bit: bool, p1: u32) -> bool;
+}
+
 #[inline(always)]
 fn clamp_p<const PREC: u32>(p1: u32) -> u64 {
     p1.clamp(1, (1 << PREC) - 1) as u64
@@ -113,6 +128,16 @@ impl<const PREC: u32> BitEncoder for BinaryEncoder<PREC> {
             self.x1 <<= 8;
             self.x2 = (self.x2 << 8) | 0xff;
         }
+    }
+}
+
+impl<const PREC: u32> BinaryCoder for BinaryEncoder<PREC> {
+    const PRECISION: u32 = PREC;
+    const DECODES: bool = false;
+    #[inline(always)]
+    fn code(&mut self, bit: bool, p1: u32) -> bool {
+        self.encode(bit, p1);
+        bit
     }
 }
 
@@ -210,6 +235,15 @@ impl<const PREC: u32> BitDecoder for BinaryDecoder<'_, PREC> {
     }
 }
 
+impl<const PREC: u32> BinaryCoder for BinaryDecoder<'_, PREC> {
+    const PRECISION: u32 = PREC;
+    const DECODES: bool = true;
+    #[inline(always)]
+    fn code(&mut self, _bit: bool, p1: u32) -> bool {
+        self.decode(p1)
+    }
+}
+
 /// The ideal cost in bits of coding `bit` with probability `p1 / 2^prec` of a 1, after
 /// the same clamping the coders apply.
 pub fn ideal_cost_bits(bit: bool, p1: u32, prec: u32) -> f64 {
@@ -243,6 +277,16 @@ impl<const PREC: u32> BitEncoder for CostMeter<PREC> {
     fn encode(&mut self, bit: bool, p1: u32) {
         self.bits += ideal_cost_bits(bit, p1, PREC);
         self.count += 1;
+    }
+}
+
+impl<const PREC: u32> BinaryCoder for CostMeter<PREC> {
+    const PRECISION: u32 = PREC;
+    const DECODES: bool = false;
+    #[inline(always)]
+    fn code(&mut self, bit: bool, p1: u32) -> bool {
+        self.encode(bit, p1);
+        bit
     }
 }
 

@@ -16,7 +16,8 @@
 //!
 //! Models are kept apart from coders: the coders take probabilities or frequencies and know
 //! nothing of where they came from. The traits [`BitEncoder`] and [`BitDecoder`] let model
-//! code be generic over the coder (or over [`CostMeter`], which only sums the ideal cost).
+//! code be generic over the coder (or over [`CostMeter`], which only sums the ideal cost);
+//! [`BinaryCoder`] covers both sides, so one loop serves costing, encoding and decoding.
 //!
 //! # Robustness
 //! Decoders never read past their input. When a decoder runs out of input it feeds zeros,
@@ -52,7 +53,7 @@ mod range;
 pub mod rans;
 
 pub use binary::{
-    BinaryDecoder, BinaryEncoder, BitDecoder, BitEncoder, CostMeter, ideal_cost_bits,
+    BinaryCoder, BinaryDecoder, BinaryEncoder, BitDecoder, BitEncoder, CostMeter, ideal_cost_bits,
 };
 pub use range::{AdaptiveFrequencies, MAX_TOTAL, RangeDecoder, RangeEncoder};
 

@@ -14,6 +14,10 @@
 //! images), [`TextModel`] (line column and markup nesting), [`MatchModel`] (longest recent match). Each is
 //! usable alone through [`Standalone`], which turns a model into a [`BitPredictor`].
 //! [`LeanPredictor`] is a complete, fixed pipeline built for speed (what `cm -l 1` runs).
+//! [`cm`] composes everything into the complete coder of the `cm` method — level
+//! configurations, table sizing, the composed predictor and the block coder — usable with
+//! `arith-coder` alone; [`code_symbol`] is its bit loop, a symbol walked down a
+//! [`hier_tree::SymbolTree`], shared by costing, encoding and decoding.
 //! [`ContextBank`] holds many hashed contexts side by side and predicts and learns every
 //! bit for all of them at once (what `cm -l 3` to `-l 9` run their contexts through: the
 //! models hash, the bank does the rest, with the same results as a [`HashedContext`] each).
@@ -50,6 +54,8 @@
 
 mod arch;
 mod bank;
+pub mod cm;
+mod coding;
 mod counter;
 mod hashed;
 mod history;
@@ -64,6 +70,7 @@ mod word;
 
 pub use arch::advise_huge_pages;
 pub use bank::ContextBank;
+pub use coding::{TreePredictor, code_symbol};
 pub use counter::{
     AdaptiveMap, COUNTER_INIT, MAX_LIMIT, counter_count, counter_p12, counter_p16, counter_update,
     slot,
@@ -86,7 +93,19 @@ pub enum Error {
     /// A model configuration that cannot be built.
     #[error("invalid model configuration: {0}")]
     InvalidConfig(String),
+    /// A level that `cm` does not have (see [`cm::CmConfig::for_level`]).
+    #[error("cm has no level {0}")]
+    InvalidLevel(u8),
+    /// Coded data that cannot be decoded.
+    #[error("corrupt data: {0}")]
+    Corrupt(String),
+    /// The arithmetic decoder ran out of input.
+    #[error(transparent)]
+    Coder(#[from] arith_coder::Error),
 }
+
+/// Result alias of this crate.
+pub type Result<T> = std::result::Result<T, Error>;
 
 /// Predicts one bit at a time and learns from it.
 pub trait BitPredictor {

@@ -11,6 +11,11 @@
 //! same information; [`BitTree::node_probabilities`] and [`BitTree::distribution`] convert
 //! one into the other.
 //!
+//! [`SymbolTree`] is the decomposition as a trait: what a bitwise coder walks (the `cm`
+//! coder of `ctx-models` codes every symbol through it), so the same predictor and coder code
+//! bytes, 4-bit quantization indices or 16-bit token ids. [`BitTree`] implements it for any
+//! alphabet of `2^1` to `2^16` symbols.
+//!
 //! ```
 //! use hier_tree::BitTree;
 //!
@@ -199,6 +204,63 @@ impl BitTree {
     }
 }
 
+/// A symbol as a path of binary decisions from a root: what a bitwise coder walks.
+///
+/// A coder starts at [`ROOT`](Self::ROOT), takes [`decision`](Self::decision)`(symbol,
+/// level)` at each of the [`depth`](Self::depth) levels (an encoder, which knows the symbol)
+/// or reads it from the coded stream (a decoder), and moves to [`child`](Self::child); after
+/// `depth` decisions the node is a leaf and [`symbol`](Self::symbol) names it. Node indices
+/// are partial symbols (the decisions so far, after a leading 1), so a model can index its
+/// tables with them. Implementations are small and `Copy`; coders are generic over them, so
+/// a constant tree (such as [`BitTree::BYTE`]) compiles to the same loop as one written by
+/// hand.
+///
+/// ```
+/// use hier_tree::{BitTree, SymbolTree};
+///
+/// // A 16-bit token id through the tree of 2^16 symbols, and back.
+/// let tree = BitTree::new(16)?;
+/// let token = 40_961;
+/// let mut node = BitTree::ROOT;
+/// for level in 0..tree.depth() {
+///     node = tree.child(node, tree.decision(token, level));
+/// }
+/// assert_eq!(tree.symbol(node), token);
+/// # Ok::<(), hier_tree::Error>(())
+/// ```
+pub trait SymbolTree {
+    /// The root node.
+    const ROOT: usize = 1;
+    /// Binary decisions per symbol.
+    fn depth(&self) -> u32;
+    /// The decision taken at `level` (root = 0) on the path of `symbol`.
+    fn decision(&self, symbol: u32, level: u32) -> bool;
+    /// The node that `bit` leads to from `node`.
+    #[inline(always)]
+    fn child(&self, node: usize, bit: bool) -> usize {
+        2 * node + bit as usize
+    }
+    /// The symbol of `leaf`, the node reached after [`depth`](Self::depth) decisions.
+    fn symbol(&self, leaf: usize) -> u32;
+}
+
+impl SymbolTree for BitTree {
+    #[inline(always)]
+    fn depth(&self) -> u32 {
+        self.depth
+    }
+
+    #[inline(always)]
+    fn decision(&self, symbol: u32, level: u32) -> bool {
+        (symbol >> (self.depth - 1 - level)) & 1 == 1
+    }
+
+    #[inline(always)]
+    fn symbol(&self, leaf: usize) -> u32 {
+        (leaf & (self.alphabet_size() - 1)) as u32
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,6 +282,22 @@ mod tests {
         assert_eq!(t.symbol_of_leaf(3), None);
         assert_eq!(t.symbol_of_leaf(512), None);
         assert_eq!(t.node_count(), 255);
+    }
+
+    #[test]
+    fn symbol_tree_walks_every_alphabet() {
+        for depth in [1, 4, 8, 12, 16] {
+            let t = BitTree::new(depth).unwrap();
+            for s in [0u32, 1, (1 << depth) - 1, 0x5a5a & ((1 << depth) - 1)] {
+                let mut node = BitTree::ROOT;
+                for (level, (n, bit)) in t.path(s as usize).enumerate() {
+                    assert_eq!(node, n);
+                    assert_eq!(t.decision(s, level as u32), bit);
+                    node = SymbolTree::child(&t, node, bit);
+                }
+                assert_eq!(t.symbol(node), s, "depth {depth}");
+            }
+        }
     }
 
     #[test]
