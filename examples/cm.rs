@@ -28,10 +28,10 @@ fn try_main() -> Result<(), Box<dyn std::error::Error>> {
         .next()
         .map(|l| l.parse())
         .transpose()?
-        .unwrap_or(Method::Cm.default_level());
+        .unwrap_or(Method::CM.default_level());
     common::run(
         &format!("cm -l {level}"),
         &data,
-        &CompressOptions::new(Method::Cm).level(level),
+        &CompressOptions::new(Method::CM).level(level),
     )
 }

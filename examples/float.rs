@@ -25,12 +25,12 @@ fn try_main() -> Result<(), Box<dyn std::error::Error>> {
         Some(path) => std::fs::read(path)?,
         None => hiercomp::samples::safetensors_weights(8, 1),
     };
-    let mut opts = CompressOptions::new(Method::Float);
+    let mut opts = CompressOptions::new(Method::FLOAT);
     if let Some(pos) = args.iter().position(|a| a == "--dtype") {
         let name = args
             .get(pos + 1)
             .ok_or("--dtype needs f32, f16, bf16 or bytes")?;
-        opts = opts.dtype(FloatDtype::from_name(name)?);
+        opts = opts.param("dtype", FloatDtype::from_name(name)?.name())?;
     }
     common::run("float", &data, &opts)
 }

@@ -9,7 +9,6 @@
 //! container in memory, reads it back and checks that it restores the graph exactly.
 
 use hiercomp::graph_summary::{Graph, Slugger};
-use hiercomp::methods::slugger;
 use std::time::Instant;
 
 fn main() {
@@ -48,8 +47,8 @@ fn try_main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let summary = Slugger::default().summarize(&g);
     let secs = t.elapsed().as_secs_f64();
-    let hcz = slugger::to_container(&summary)?;
-    let back = slugger::from_container(&hcz)?;
+    let hcz = hiercomp::graph::to_container(&summary)?;
+    let back = hiercomp::graph::from_container(&hcz)?;
     let exact = back.restore()? == g;
     println!("{name}: {} nodes, {} edges", g.num_nodes(), g.num_edges());
     println!(

@@ -125,7 +125,7 @@ fn cm(c: &mut Criterion) {
     let mut g = c.benchmark_group("cm");
     g.throughput(Throughput::Bytes(text.len() as u64));
     for level in [1u8, 5] {
-        let opts = CompressOptions::new(Method::Cm).level(level);
+        let opts = CompressOptions::new(Method::CM).level(level);
         g.bench_function(format!("compress_level{level}_64KiB"), |b| {
             b.iter(|| hiercomp::compress(black_box(&text), &opts).expect("cm compresses"));
         });

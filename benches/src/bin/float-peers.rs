@@ -159,7 +159,8 @@ fn try_main() -> Result<()> {
                 &|d| Ok(pool.install(|| encode(d, dtype))),
                 &|p| Ok(pool.install(|| decode(p, dtype, data.len()))?),
             )?);
-            let opts = hiercomp::CompressOptions::new(hiercomp::Method::Float).dtype(dtype);
+            let opts = hiercomp::CompressOptions::new(hiercomp::Method::FLOAT)
+                .param("dtype", dtype.name())?;
             rows.push(measure(
                 &format!("-m float ({threads} thread{plural})"),
                 data,

@@ -116,7 +116,7 @@ fn try_main() -> Result<()> {
         let e = g.num_edges();
         let rel = s1.relative_size(e);
         let bits = s1.structure_bits() as f64 / e as f64;
-        let hcz = hiercomp::methods::slugger::to_container(&s1)?;
+        let hcz = hiercomp::graph::to_container(&s1)?;
         let hcz_bits = hcz.len() as f64 * 8.0 / e as f64;
         let name = file
             .trim_end_matches(".txt")

@@ -307,7 +307,7 @@ fn run_tool(tool: Tool, data: &[u8], path: &Path, tmp: &Path) -> Result<Measurem
         Tool::SevenZip => return run_7zz(data, path, tmp),
         Tool::Zpaq => return run_zpaq(data, path, tmp),
         Tool::Cm(level) => {
-            let opts = CompressOptions::new(Method::Cm).level(level);
+            let opts = CompressOptions::new(Method::CM).level(level);
             let (packed, c) = timed(|| hiercomp::compress(data, &opts))?;
             let (unpacked, d) = timed(|| hiercomp::decompress(&packed))?;
             (packed.len(), c, unpacked, d)

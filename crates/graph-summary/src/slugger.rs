@@ -47,7 +47,7 @@
 
 use crate::refine::{Forest, PairMap};
 use crate::summary::NO_PARENT;
-use crate::{Graph, Summary};
+use crate::{Graph, Result, SluggerSummary};
 use rayon::prelude::*;
 
 /// Configuration of the SLUGGER summarizer.
@@ -808,9 +808,17 @@ impl<'g> State<'g> {
     }
 }
 
+impl crate::Summarizer for Slugger {
+    type Summary = SluggerSummary;
+    /// [`Slugger::summarize`]: never fails.
+    fn summarize(&self, g: &Graph) -> Result<SluggerSummary> {
+        Ok(Slugger::summarize(self, g))
+    }
+}
+
 impl Slugger {
     /// Summarizes `g`.
-    pub fn summarize(&self, g: &Graph) -> Summary {
+    pub fn summarize(&self, g: &Graph) -> SluggerSummary {
         self.summarize_with(g, &mut |_, _| {}).0
     }
 
@@ -820,7 +828,7 @@ impl Slugger {
         &self,
         g: &Graph,
         progress: &mut dyn FnMut(u32, u32),
-    ) -> (Summary, RunStats) {
+    ) -> (SluggerSummary, RunStats) {
         let mut st = State::new(g);
         let mut rng = Rng(self.seed ^ 0x5EED_51D6_6E40_0000);
         let t_max = self.iterations;
@@ -856,7 +864,7 @@ impl Slugger {
 /// that cost more than they save are dissolved (a root with one edge hands it down to its
 /// children, the paper's second pruning step, is one case) and edges shared by all children
 /// are lifted.
-fn prune(st: &State<'_>, edges: Vec<(u32, u32, bool)>) -> Summary {
+fn prune(st: &State<'_>, edges: Vec<(u32, u32, bool)>) -> SluggerSummary {
     let n = st.n;
     let total = st.next_id as usize;
     let mut map: PairMap<i8> = PairMap::default();
@@ -903,7 +911,7 @@ fn prune(st: &State<'_>, edges: Vec<(u32, u32, bool)>) -> Summary {
             p_minus.push(e)
         }
     }
-    Summary::new(
+    SluggerSummary::new(
         n as u32,
         parent,
         p_plus,
@@ -917,7 +925,7 @@ fn prune(st: &State<'_>, edges: Vec<(u32, u32, bool)>) -> Summary {
 mod tests {
     use super::*;
 
-    fn check(g: &Graph, cfg: &Slugger) -> Summary {
+    fn check(g: &Graph, cfg: &Slugger) -> SluggerSummary {
         let s = cfg.summarize(g);
         assert_eq!(&s.restore().unwrap(), g);
         s

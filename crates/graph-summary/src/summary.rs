@@ -5,7 +5,7 @@
 //! of node `x` ([`NO_PARENT`] for a root). Edges are pairs `(a, b)` with `a <= b`; `a == b`
 //! is a self-loop (all pairs of distinct leaves inside `a`).
 //!
-//! ## Binary encoding ([`Summary::to_bytes`])
+//! ## Binary encoding ([`SluggerSummary::to_bytes`])
 //! A version byte (`1`), then a bit stream (most significant bit first), gamma = Elias gamma:
 //!
 //! | field | code |
@@ -18,7 +18,7 @@
 //! | edges, sorted `(a, b)` | gamma(a − previous a + 1); gamma(b − previous b) on the same `a`, else gamma(b − a + 1) |
 //! | `|P−| + 1` and n-edges | as p-edges |
 //!
-//! [`Summary::structure_bits`] counts the hierarchy and edge fields (not the original ids),
+//! [`SluggerSummary::structure_bits`] counts the hierarchy and edge fields (not the original ids),
 //! which is what "bits per edge" figures compare with `2·log2|V|`.
 
 use crate::{Error, Graph, Result};
@@ -28,13 +28,13 @@ use rayon::prelude::*;
 /// `parent` value of a root.
 pub const NO_PARENT: u32 = u32::MAX;
 
-/// Largest amount of leaf-pair work [`Summary::restore`] accepts (a bound against hostile
+/// Largest amount of leaf-pair work [`SluggerSummary::restore`] accepts (a bound against hostile
 /// summaries whose few edges join huge supernodes).
 pub const MAX_RESTORE_WORK: u64 = 1 << 36;
 
 /// A lossless hierarchical summary of an undirected simple graph.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Summary {
+pub struct SluggerSummary {
     leaves: u32,
     parent: Vec<u32>,
     p_plus: Vec<(u32, u32)>,
@@ -42,7 +42,7 @@ pub struct Summary {
     ids: Vec<u64>,
 }
 
-impl Summary {
+impl SluggerSummary {
     /// Assembles and validates a summary: `parent.len()` nodes of which the first `leaves`
     /// are leaves, `ids` the original id of each leaf (strictly increasing).
     pub fn new(
@@ -86,7 +86,7 @@ impl Summary {
                 return Err(Error::Corrupt("repeated edge".into()));
             }
         }
-        Ok(Summary {
+        Ok(SluggerSummary {
             leaves,
             parent,
             p_plus,
@@ -130,7 +130,7 @@ impl Summary {
         self.p_plus.len() as u64 + self.p_minus.len() as u64 + self.h_edges()
     }
 
-    /// [`Summary::cost`] divided by the graph's edge count (`edges`).
+    /// [`SluggerSummary::cost`] divided by the graph's edge count (`edges`).
     pub fn relative_size(&self, edges: u64) -> f64 {
         self.cost() as f64 / edges.max(1) as f64
     }
@@ -170,7 +170,7 @@ impl Summary {
         (size, start, order)
     }
 
-    /// The leaf-pair work [`Summary::restore`] would do.
+    /// The leaf-pair work [`SluggerSummary::restore`] would do.
     pub fn restore_work(&self) -> u64 {
         let (size, _, _) = self.leaf_ranges();
         self.p_plus
@@ -364,7 +364,7 @@ impl Summary {
         self.encode().map_or(0, |(_, b)| b)
     }
 
-    /// Decodes [`Summary::to_bytes`]; truncated, corrupt or hostile input is an error and
+    /// Decodes [`SluggerSummary::to_bytes`]; truncated, corrupt or hostile input is an error and
     /// allocations are bounded by the input's length.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let (&version, rest) = bytes.split_first().ok_or(Error::Truncated("version"))?;
@@ -421,7 +421,17 @@ impl Summary {
         if r.remaining() >= 8 {
             return Err(Error::Corrupt("trailing bytes after the summary".into()));
         }
-        Summary::new(leaves as u32, parent, p_plus, p_minus, ids)
+        SluggerSummary::new(leaves as u32, parent, p_plus, p_minus, ids)
+    }
+}
+
+impl crate::GraphSummary for SluggerSummary {
+    /// Bits of [`SluggerSummary::to_bytes`].
+    fn cost_bits(&self) -> u64 {
+        self.to_bytes().map_or(u64::MAX, |b| 8 * b.len() as u64)
+    }
+    fn restore(&self) -> Result<Graph> {
+        SluggerSummary::restore(self)
     }
 }
 
@@ -429,9 +439,9 @@ impl Summary {
 mod tests {
     use super::*;
 
-    fn triangle_plus_pendant() -> Summary {
+    fn triangle_plus_pendant() -> SluggerSummary {
         // Leaves 0,1,2 under supernode 4 with a self-loop; leaf 3 joined to 4 minus (2,3).
-        Summary::new(
+        SluggerSummary::new(
             4,
             vec![4, 4, 4, NO_PARENT, NO_PARENT],
             vec![(4, 4), (3, 4)],
@@ -455,20 +465,24 @@ mod tests {
     fn encoding_roundtrips_and_rejects_damage() {
         let s = triangle_plus_pendant();
         let bytes = s.to_bytes().unwrap();
-        assert_eq!(Summary::from_bytes(&bytes).unwrap(), s);
+        assert_eq!(SluggerSummary::from_bytes(&bytes).unwrap(), s);
         for cut in 0..bytes.len() {
-            assert!(Summary::from_bytes(&bytes[..cut]).is_err(), "prefix {cut}");
+            assert!(
+                SluggerSummary::from_bytes(&bytes[..cut]).is_err(),
+                "prefix {cut}"
+            );
         }
         let mut longer = bytes.clone();
         longer.push(0);
-        assert!(Summary::from_bytes(&longer).is_err());
+        assert!(SluggerSummary::from_bytes(&longer).is_err());
     }
 
     #[test]
     fn inconsistent_summaries_are_errors() {
-        let s = Summary::new(2, vec![NO_PARENT; 2], vec![(0, 1)], vec![], vec![0, 1]).unwrap();
+        let s =
+            SluggerSummary::new(2, vec![NO_PARENT; 2], vec![(0, 1)], vec![], vec![0, 1]).unwrap();
         assert!(s.restore().is_ok());
-        let twice = Summary::new(
+        let twice = SluggerSummary::new(
             2,
             vec![2, 2, NO_PARENT],
             vec![(0, 1), (2, 2)],
@@ -477,7 +491,9 @@ mod tests {
         )
         .unwrap();
         assert!(matches!(twice.restore(), Err(Error::Inconsistent(_))));
-        assert!(Summary::new(2, vec![NO_PARENT, 0], vec![], vec![], vec![0, 1]).is_err());
-        assert!(Summary::new(1, vec![NO_PARENT, NO_PARENT], vec![], vec![], vec![0]).is_err());
+        assert!(SluggerSummary::new(2, vec![NO_PARENT, 0], vec![], vec![], vec![0, 1]).is_err());
+        assert!(
+            SluggerSummary::new(1, vec![NO_PARENT, NO_PARENT], vec![], vec![], vec![0]).is_err()
+        );
     }
 }

@@ -1,9 +1,9 @@
 //! Restore is always exact: random graphs (quickcheck) and structured families.
 
-use graph_summary::{Graph, Slugger, Summary};
+use graph_summary::{Graph, Slugger, SluggerSummary};
 use quickcheck::{QuickCheck, TestResult};
 
-fn roundtrip(g: &Graph, cfg: &Slugger) -> Summary {
+fn roundtrip(g: &Graph, cfg: &Slugger) -> SluggerSummary {
     let s = cfg.summarize(g);
     assert_eq!(
         &s.restore().expect("restore"),
@@ -11,7 +11,7 @@ fn roundtrip(g: &Graph, cfg: &Slugger) -> Summary {
         "summary does not restore the graph"
     );
     let bytes = s.to_bytes().expect("encode");
-    let back = Summary::from_bytes(&bytes).expect("decode");
+    let back = SluggerSummary::from_bytes(&bytes).expect("decode");
     assert_eq!(back, s);
     s
 }

@@ -2,7 +2,7 @@
 
 use crate::{BoxError, write_atomically};
 use clap::{Args, Subcommand};
-use hiercomp::graph_summary::{Graph, LoadStats, Slugger, Summary};
+use hiercomp::graph_summary::{Graph, LoadStats, Slugger, SluggerSummary};
 use hiercomp::methods::slugger;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::fs;
@@ -116,9 +116,9 @@ fn load(input: &GraphInput) -> Result<(Graph, LoadStats), BoxError> {
     r.map_err(|e| format!("{}: {e}", p.display()).into())
 }
 
-fn read_summary(path: &Path) -> Result<Summary, BoxError> {
+fn read_summary(path: &Path) -> Result<SluggerSummary, BoxError> {
     let bytes = fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    slugger::from_container(&bytes).map_err(|e| format!("{}: {e}", path.display()).into())
+    hiercomp::graph::from_container(&bytes).map_err(|e| format!("{}: {e}", path.display()).into())
 }
 
 fn check_output(path: &Path, force: bool) -> Result<(), BoxError> {
@@ -133,7 +133,7 @@ fn summarize(a: &SummarizeArgs) -> Result<(), BoxError> {
         return Err(format!("unknown graph method {:?} (available: slugger)", a.method).into());
     }
     check_output(&a.output, a.force)?;
-    hiercomp::Method::Slugger.check_level(a.level)?;
+    hiercomp::Method::SLUGGER.check_level(a.level)?;
     let (g, _) = load(&a.input)?;
     let cfg = Slugger {
         iterations: a.iterations,
@@ -170,7 +170,7 @@ fn summarize(a: &SummarizeArgs) -> Result<(), BoxError> {
     if let Some(pb) = pb {
         pb.finish_and_clear();
     }
-    let hcz = slugger::to_container_level(&summary, a.level)?;
+    let hcz = hiercomp::graph::to_container_level(&summary, a.level)?;
     write_atomically(&a.output, |w| Ok(w.write_all(&hcz)?))?;
     let e = g.num_edges();
     let bits = summary.structure_bits();

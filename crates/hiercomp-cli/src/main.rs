@@ -86,6 +86,9 @@ struct CompressArgs {
     /// safetensors files are recognised by their header.
     #[arg(long, value_name = "DTYPE")]
     dtype: Option<String>,
+    /// A parameter the method declares, `NAME=VALUE` (see `hiercomp methods`); repeatable.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    params: Vec<String>,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -140,7 +143,7 @@ fn methods() {
         "{:<8} {:>3} {:<8} {:>7}  description",
         "method", "id", "levels", "default"
     );
-    for &m in Method::ALL {
+    for m in Method::all() {
         let l = m.levels();
         println!(
             "{:<8} {:>3} {:<8} {:>7}  {}",
@@ -150,6 +153,16 @@ fn methods() {
             m.default_level(),
             m.description()
         );
+        for p in m.params() {
+            println!(
+                "{:<29}--param {}={} (default {}): {}",
+                "",
+                p.name,
+                p.choices.join("|"),
+                p.choices[0],
+                p.description
+            );
+        }
     }
 }
 
@@ -353,7 +366,7 @@ fn finish(a: &CommonArgs, p: &Plan, r: &Report) -> Result<(), BoxError> {
 
 fn compress(a: &CompressArgs) -> Result<(), BoxError> {
     let method = Method::from_name(&a.method)?;
-    if method == Method::Slugger {
+    if method == Method::SLUGGER {
         return Err(
             "slugger summarizes graphs: use `hiercomp graph summarize EDGES -o OUT.hcz`".into(),
         );
@@ -362,10 +375,17 @@ fn compress(a: &CompressArgs) -> Result<(), BoxError> {
     method.check_level(level)?;
     let mut opts = CompressOptions::new(method).level(level);
     if let Some(d) = &a.dtype {
-        if method != Method::Float {
+        if method != Method::FLOAT {
             return Err("--dtype applies to -m float only".into());
         }
-        opts = opts.dtype(hiercomp::quant_prune::float::FloatDtype::from_name(d)?);
+        let d = hiercomp::quant_prune::float::FloatDtype::from_name(d)?;
+        opts = opts.param("dtype", d.name())?;
+    }
+    for kv in &a.params {
+        let (name, value) = kv
+            .split_once('=')
+            .ok_or_else(|| format!("--param {kv:?}: expected NAME=VALUE"))?;
+        opts = opts.param(name, value)?;
     }
     let p = plan(&a.common, |i| {
         let mut s = i.as_os_str().to_owned();
@@ -415,7 +435,7 @@ fn decompress(a: &CommonArgs) -> Result<(), BoxError> {
         }
         None => None,
     };
-    if header.is_some_and(|h| h.method == Method::Slugger) {
+    if header.is_some_and(|h| h.method == Method::SLUGGER) {
         return Err(
             "this container holds a graph summary: use `hiercomp graph restore FILE -o EDGES`"
                 .into(),
@@ -439,7 +459,7 @@ fn decompress(a: &CommonArgs) -> Result<(), BoxError> {
     }
     let report = Report {
         command: "decompress",
-        method: stats.method.unwrap_or(Method::Store),
+        method: stats.method.unwrap_or(Method::STORE),
         level: stats.level,
         stats,
         seconds: t.elapsed().as_secs_f64(),

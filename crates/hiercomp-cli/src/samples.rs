@@ -46,7 +46,7 @@ pub fn samples() -> Vec<(String, Vec<u8>)> {
 /// methods (`slugger`) take graphs, not bytes: `hiercomp graph` runs them.
 pub fn tour() -> Result<(), BoxError> {
     let mut runs: Vec<(Method, u8)> = Vec::new();
-    for &m in Method::ALL.iter().filter(|&&m| m != Method::Slugger) {
+    for m in Method::all().filter(|&m| m != Method::SLUGGER) {
         let levels = m.levels();
         let mut ls = vec![*levels.start(), m.default_level(), *levels.end()];
         ls.dedup();

@@ -37,7 +37,8 @@ pub fn roundtrip(data: &[u8]) {
         Some((&s, b)) => (s, b),
         None => (0, data),
     };
-    let method = Method::ALL[sel as usize % Method::ALL.len()];
+    let all: Vec<Method> = Method::all().collect();
+    let method = all[sel as usize % all.len()];
     let levels = method.levels();
     let level = levels.start() + (sel >> 4) % (levels.end() - levels.start() + 1);
     let opts = CompressOptions::new(method).level(level).block_log(16);
@@ -73,8 +74,9 @@ pub fn float_roundtrip(data: &[u8]) {
         decode(&packed, dtype, body.len()).expect("own output decodes"),
         body
     );
-    let opts = CompressOptions::new(Method::Float)
-        .dtype(dtype)
+    let opts = CompressOptions::new(Method::FLOAT)
+        .param("dtype", dtype.name())
+        .expect("float declares dtype")
         .block_log(16);
     let c = crate::compress(body, &opts).expect("compression of valid options succeeds");
     assert_eq!(
@@ -87,8 +89,8 @@ pub fn float_roundtrip(data: &[u8]) {
 /// encoding: must return an error or a summary, never panic; a decoded summary with
 /// little restore work is restored too (an error or a graph).
 pub fn slugger_decode(data: &[u8]) {
-    let _ = crate::methods::slugger::from_container(data);
-    if let Ok(s) = graph_summary::Summary::from_bytes(data) {
+    let _ = crate::graph::from_container(data);
+    if let Ok(s) = graph_summary::SluggerSummary::from_bytes(data) {
         if s.restore_work() <= 1 << 20 {
             let _ = s.restore();
         }
@@ -113,8 +115,8 @@ pub fn slugger_roundtrip(data: &[u8]) {
         ..graph_summary::Slugger::default()
     };
     let s = cfg.summarize(&g);
-    let hcz = crate::methods::slugger::to_container(&s).expect("encode");
-    let back = crate::methods::slugger::from_container(&hcz).expect("own container decodes");
+    let hcz = crate::graph::to_container(&s).expect("encode");
+    let back = crate::graph::from_container(&hcz).expect("own container decodes");
     assert_eq!(back.restore().expect("restore"), g);
 }
 

@@ -43,7 +43,7 @@ fn canterbury_and_calgary_roundtrip_at_level_1_and_5() {
         for (file, data) in corpus(name) {
             for level in [1, 5] {
                 let packed =
-                    compress(&data, &CompressOptions::new(Method::Cm).level(level)).unwrap();
+                    compress(&data, &CompressOptions::new(Method::CM).level(level)).unwrap();
                 assert_eq!(
                     decompress(&packed).unwrap(),
                     data,
@@ -59,7 +59,7 @@ fn canterbury_and_calgary_roundtrip_at_level_1_and_5() {
 fn alice29_regression_size() {
     // Measured 36,932 bytes at level 5 (1.943 bpb); xz -9e gives 48,528. Allow 2% drift.
     let data = alice();
-    let packed = compress(&data, &CompressOptions::new(Method::Cm)).unwrap();
+    let packed = compress(&data, &CompressOptions::new(Method::CM)).unwrap();
     assert!(
         packed.len() < 37_700,
         "alice29 -l 5: {} bytes",
@@ -68,14 +68,14 @@ fn alice29_regression_size() {
     // Deterministic: the same input gives the same bytes.
     assert_eq!(
         packed,
-        compress(&data, &CompressOptions::new(Method::Cm)).unwrap()
+        compress(&data, &CompressOptions::new(Method::CM)).unwrap()
     );
 }
 
 fn small_container() -> (Vec<u8>, Vec<u8>) {
     let data = alice()[..6000].to_vec();
     (
-        compress(&data, &CompressOptions::new(Method::Cm).level(3)).unwrap(),
+        compress(&data, &CompressOptions::new(Method::CM).level(3)).unwrap(),
         data,
     )
 }
@@ -255,12 +255,32 @@ fn model_memory_limit_is_enforced() {
 #[test]
 fn header_roundtrips() {
     let h = Header {
-        method: Method::Cm,
+        method: Method::CM,
         level: 7,
         block_log: 20,
+        params: hiercomp::Params::DEFAULT,
         original_len: Some(12345),
     };
     assert_eq!(Header::parse(&h.to_bytes()).unwrap(), h);
+    // A declared parameter is recorded in the header and read back.
+    let opts = hiercomp::CompressOptions::new(Method::FLOAT)
+        .param("dtype", "bf16")
+        .unwrap();
+    let f = Header {
+        method: Method::FLOAT,
+        level: 1,
+        params: opts.params,
+        ..h
+    };
+    let bytes = f.to_bytes();
+    assert_ne!(bytes[10..12], [0, 0]);
+    assert_eq!(Header::parse(&bytes).unwrap(), f);
+    // The same bytes under a method that declares no parameter are refused.
+    let mut other = bytes;
+    other[5] = Method::CM.id();
+    let crc = crc32c::crc32c(&other[..20]);
+    other[20..24].copy_from_slice(&crc.to_le_bytes());
+    assert!(Header::parse(&other).is_err());
     let h = Header {
         original_len: None,
         ..h
@@ -281,7 +301,7 @@ fn random_data_expands_by_at_most_the_framing() {
         .collect();
     let packed = compress(
         &data,
-        &CompressOptions::new(Method::Cm).level(1).block_log(18),
+        &CompressOptions::new(Method::CM).level(1).block_log(18),
     )
     .unwrap();
     // 4 blocks of 256 KiB: header + 4 block headers + end block.
@@ -293,7 +313,7 @@ fn random_data_expands_by_at_most_the_framing() {
 #[test]
 fn streams_of_unknown_length_and_many_blocks() {
     let data: Vec<u8> = alice().into_iter().take(200_000).collect();
-    let opts = CompressOptions::new(Method::Cm).level(2).block_log(16);
+    let opts = CompressOptions::new(Method::CM).level(2).block_log(16);
     let mut packed = Vec::new();
     let stats =
         hiercomp::compress_stream(&data[..], &mut packed, &opts, None, &mut |_| {}).unwrap();
@@ -328,11 +348,11 @@ fn streams_of_unknown_length_and_many_blocks() {
 
 #[test]
 fn invalid_options_are_errors() {
-    assert!(compress(b"x", &CompressOptions::new(Method::Cm).level(0)).is_err());
-    assert!(compress(b"x", &CompressOptions::new(Method::Cm).level(10)).is_err());
-    assert!(compress(b"x", &CompressOptions::new(Method::Cm).block_log(8)).is_err());
+    assert!(compress(b"x", &CompressOptions::new(Method::CM).level(0)).is_err());
+    assert!(compress(b"x", &CompressOptions::new(Method::CM).level(10)).is_err());
+    assert!(compress(b"x", &CompressOptions::new(Method::CM).block_log(8)).is_err());
     assert!(Method::from_name("nope").is_err());
-    assert_eq!(Method::from_name("CM").unwrap(), Method::Cm);
+    assert_eq!(Method::from_name("CM").unwrap(), Method::CM);
 }
 
 fn prop_roundtrip(data: Vec<u8>, sel: u8) -> TestResult {

@@ -64,13 +64,13 @@ fn safetensors_roundtrip_byte_for_byte_across_blocks() {
     for block_log in [16, 24] {
         let c = compress(
             &file,
-            &CompressOptions::new(Method::Float).block_log(block_log),
+            &CompressOptions::new(Method::FLOAT).block_log(block_log),
         )
         .unwrap();
         assert_eq!(decompress(&c).unwrap(), file);
     }
     // Any bit flip is caught.
-    let c = compress(&file, &CompressOptions::new(Method::Float)).unwrap();
+    let c = compress(&file, &CompressOptions::new(Method::FLOAT)).unwrap();
     for i in (0..c.len()).step_by(97) {
         let mut bad = c.clone();
         bad[i] ^= 0x04;
@@ -82,8 +82,9 @@ fn prop_flat(data: Vec<u8>, sel: u8) -> TestResult {
     let dtype = FloatDtype::ALL[sel as usize % 4];
     let c = compress(
         &data,
-        &CompressOptions::new(Method::Float)
-            .dtype(dtype)
+        &CompressOptions::new(Method::FLOAT)
+            .param("dtype", dtype.name())
+            .unwrap()
             .block_log(16),
     )
     .unwrap();
@@ -122,7 +123,7 @@ fn minilm_safetensors_regression() {
     let path = models_dir().join("all-MiniLM-L6-v2.safetensors");
     let file = std::fs::read(&path)
         .unwrap_or_else(|e| panic!("{}: {e}; run scripts/fetch-models.sh", path.display()));
-    let c = compress(&file, &CompressOptions::new(Method::Float)).unwrap();
+    let c = compress(&file, &CompressOptions::new(Method::FLOAT)).unwrap();
     // Measured 75,648,045 bytes (83.25%); order-0 entropy bound ≈ 83.2%. Allow 0.3% drift.
     let ratio = c.len() as f64 / file.len() as f64;
     assert!(ratio < 0.835, "ratio {ratio}");
@@ -135,7 +136,13 @@ fn highly_repetitive_segments_roundtrip() {
     // decoder must not refuse them.
     let zeros = vec![0u8; 1 << 20];
     for dtype in [FloatDtype::F32, FloatDtype::Bytes] {
-        let c = compress(&zeros, &CompressOptions::new(Method::Float).dtype(dtype)).unwrap();
+        let c = compress(
+            &zeros,
+            &CompressOptions::new(Method::FLOAT)
+                .param("dtype", dtype.name())
+                .unwrap(),
+        )
+        .unwrap();
         assert!(c.len() < zeros.len() / 1000, "{dtype:?}: {}", c.len());
         assert_eq!(decompress(&c).unwrap(), zeros);
     }

@@ -1,8 +1,8 @@
 //! The `slugger` method through the container: exact restore of real graphs, and every
 //! kind of damage reported as an error.
 
-use hiercomp::graph_summary::{Graph, Slugger, Summary};
-use hiercomp::methods::slugger::{from_container, to_container};
+use hiercomp::graph::{from_container, to_container};
+use hiercomp::graph_summary::{Graph, Slugger, SluggerSummary};
 use hiercomp::{CompressOptions, Error, Method, compress};
 use quickcheck::QuickCheck;
 use std::path::PathBuf;
@@ -15,7 +15,7 @@ fn data_dir() -> PathBuf {
         })
 }
 
-fn protein() -> (Graph, Summary, Vec<u8>) {
+fn protein() -> (Graph, SluggerSummary, Vec<u8>) {
     let path = data_dir().join("graphs/protein.txt");
     let (g, _) = Graph::read_edge_list_file(&path)
         .unwrap_or_else(|e| panic!("{}: {e} (set HIERCOMP_DATA)", path.display()));
@@ -32,7 +32,7 @@ fn protein_through_the_container() {
     assert_eq!(back.restore().unwrap(), g);
     // Level 0 is the summary's encoding plus fixed framing (header, one block, end);
     // the default level codes it smaller.
-    let stored = hiercomp::methods::slugger::to_container_level(&s, 0).unwrap();
+    let stored = hiercomp::graph::to_container_level(&s, 0).unwrap();
     assert_eq!(stored.len(), s.to_bytes().unwrap().len() + 24 + 20 + 20);
     assert_eq!(from_container(&stored).unwrap(), s);
     assert!(
@@ -71,13 +71,13 @@ fn damaged_summaries_are_errors() {
         );
         hiercomp::fuzz::slugger_decode(&bad);
     }
-    let other = compress(b"not a graph", &CompressOptions::new(Method::Store)).unwrap();
+    let other = compress(b"not a graph", &CompressOptions::new(Method::STORE)).unwrap();
     assert!(matches!(
         from_container(&other),
         Err(Error::WrongMethod { .. })
     ));
     // A well-framed slugger container whose content is not a summary.
-    let junk = compress(&[7u8; 100], &CompressOptions::new(Method::Slugger).level(0)).unwrap();
+    let junk = compress(&[7u8; 100], &CompressOptions::new(Method::SLUGGER).level(0)).unwrap();
     assert!(matches!(from_container(&junk), Err(Error::Graph(_))));
 }
 

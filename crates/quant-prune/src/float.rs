@@ -97,6 +97,16 @@ impl FloatDtype {
             .ok_or(Error::Corrupt("unknown float dtype id"))
     }
 
+    /// Its name: `bytes`, `f32`, `f16` or `bf16` (what [`from_name`](Self::from_name) reads).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Bytes => "bytes",
+            Self::F32 => "f32",
+            Self::F16 => "f16",
+            Self::Bf16 => "bf16",
+        }
+    }
+
     /// The dtype named `name` (`f32`, `f16`, `bf16`, `bytes`; case-insensitive).
     pub fn from_name(name: &str) -> Result<Self> {
         match name.to_ascii_lowercase().as_str() {

@@ -5,23 +5,12 @@
 //! picks the [`CmConfig`], and each block is coded independently. Design, ablation and
 //! measurements: `docs/methods/cm.md`.
 
-use crate::{Error, Result};
+use crate::codec::{Codec, Params};
+use crate::error::Result;
 pub use ctx_models::cm::{
     CmConfig, DEFAULT_LEVEL, LARGE_BLOCK, MAX_HIGH_LESS, MAX_LEVEL, MIN_LEVEL, cost_bits,
 };
-
-impl From<ctx_models::Error> for Error {
-    fn from(e: ctx_models::Error) -> Self {
-        match e {
-            ctx_models::Error::InvalidLevel(level) => Error::InvalidLevel {
-                method: "cm",
-                level,
-            },
-            ctx_models::Error::Coder(e) => Error::Coder(e),
-            e => Error::Corrupt(e.to_string()),
-        }
-    }
-}
+use std::ops::RangeInclusive;
 
 /// Compresses one block at `level`; `progress` receives the number of bytes done so far.
 ///
@@ -61,4 +50,50 @@ pub fn decode_block_with(
     progress: &mut dyn FnMut(usize),
 ) -> Result<Vec<u8>> {
     Ok(ctx_models::cm::decode(payload, raw_len, cfg, progress)?)
+}
+
+/// The codec of method `cm` (id 1): each block coded alone at the header's level.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CmCodec;
+
+impl Codec for CmCodec {
+    fn id(&self) -> u8 {
+        1
+    }
+    fn name(&self) -> &'static str {
+        "cm"
+    }
+    fn description(&self) -> &'static str {
+        "bitwise context mixing: order-N, word, sparse and match models, \
+         2-layer logistic mixer, APM/SSE, binary arithmetic coder"
+    }
+    fn levels(&self) -> RangeInclusive<u8> {
+        MIN_LEVEL..=MAX_LEVEL
+    }
+    fn default_level(&self) -> u8 {
+        DEFAULT_LEVEL
+    }
+    fn memory(&self, level: u8, len: usize) -> Result<usize> {
+        Ok(CmConfig::for_level(level)?.memory(len))
+    }
+    fn encode_block(
+        &self,
+        level: u8,
+        _params: &Params,
+        data: &[u8],
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Vec<u8>> {
+        encode_block(data, level, progress)
+    }
+    fn decode_block(
+        &self,
+        level: u8,
+        _params: &Params,
+        payload: &[u8],
+        out: &mut [u8],
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<()> {
+        out.copy_from_slice(&decode_block(payload, out.len(), level, progress)?);
+        Ok(())
+    }
 }

@@ -8,8 +8,8 @@
 //!   header form one byte segment, every `F32`, `F16` and `BF16` tensor a segment of its
 //!   dtype, anything else (integer tensors, gaps) byte segments. The file is restored byte
 //!   for byte, header included;
-//! - with an explicit dtype ([`CompressOptions::dtype`](crate::CompressOptions)) the whole
-//!   input is one array of that dtype;
+//! - with an explicit dtype (the codec's parameter `dtype`, [`DTYPE`]; recorded in the
+//!   container header) the whole input is one array of that dtype;
 //! - anything else is one byte segment (Huffman-coded bytes).
 //!
 //! Small segments (at most [`SMALL_SEGMENT`] bytes: headers, norm vectors, biases) are also
@@ -24,9 +24,11 @@
 //! | per segment: codec (0‥3 = [`FloatDtype`] id, 0x80 = `cm -l 1`), raw length, payload length | s × (1 + 4 + 4) |
 //! | segment payloads | … |
 
+use crate::codec::{BlockEncoder, Codec, ParamSpec, Params};
+use crate::error::{Error, Result};
 use crate::methods::cm;
-use crate::{Error, Result};
 use quant_prune::float::{self, FloatDtype};
+use std::ops::RangeInclusive;
 
 /// Segments up to this size are also tried with `cm -l 1`.
 pub const SMALL_SEGMENT: usize = 1 << 20;
@@ -53,24 +55,22 @@ impl Layout {
     /// whole JSON header); `None` if `head` is not the start of a safetensors file.
     pub fn from_safetensors(head: &[u8]) -> Option<Self> {
         // The header: u64 LE length, then that many bytes of JSON mapping tensor names to
-        // {dtype, shape, data_offsets} (offsets relative to the end of the header).
+        // {dtype, shape, data_offsets} (offsets relative to the end of the header), read
+        // with the `safetensors` crate's header types. Its whole-file check does not apply:
+        // `head` may be only the first block of a larger file.
         let n = u64::from_le_bytes(head.get(..8)?.try_into().ok()?);
         let json = head.get(8..8usize.checked_add(usize::try_from(n).ok()?)?)?;
-        let map: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(json).ok()?;
+        let meta: safetensors::tensor::Metadata = serde_json::from_slice(json).ok()?;
         let base = 8 + n;
         let mut ranges = Vec::new();
-        for (name, info) in &map {
-            if name == "__metadata__" {
-                continue;
-            }
-            let dtype = match info.get("dtype")?.as_str()? {
-                "F32" => FloatDtype::F32,
-                "F16" => FloatDtype::F16,
-                "BF16" => FloatDtype::Bf16,
+        for info in meta.tensors().values() {
+            let dtype = match info.dtype {
+                safetensors::Dtype::F32 => FloatDtype::F32,
+                safetensors::Dtype::F16 => FloatDtype::F16,
+                safetensors::Dtype::BF16 => FloatDtype::Bf16,
                 _ => continue,
             };
-            let off = info.get("data_offsets")?.as_array()?;
-            let (a, b) = (off.first()?.as_u64()?, off.get(1)?.as_u64()?);
+            let (a, b) = (info.data_offsets.0 as u64, info.data_offsets.1 as u64);
             if b > a {
                 ranges.push((base.checked_add(a)?, base.checked_add(b)?, dtype));
             }
@@ -230,6 +230,107 @@ pub fn decode_block_into(
         return Err(corrupt("trailing bytes"));
     }
     Ok(())
+}
+
+/// The parameter of method `float`: the element type of the whole input, or `auto`.
+pub const DTYPE: ParamSpec = ParamSpec {
+    name: "dtype",
+    description: "the whole input is one array of this type; auto recognises safetensors \
+                  files and codes anything else as bytes",
+    choices: &["auto", "f32", "f16", "bf16", "bytes"],
+};
+
+/// The dtype of a [`DTYPE`] choice (`None` = auto).
+fn dtype_of(params: &Params) -> Option<FloatDtype> {
+    match params.choice(0) {
+        1 => Some(FloatDtype::F32),
+        2 => Some(FloatDtype::F16),
+        3 => Some(FloatDtype::Bf16),
+        4 => Some(FloatDtype::Bytes),
+        _ => None,
+    }
+}
+
+/// The codec of method `float` (id 2).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FloatCodec;
+
+/// The encoder of one `float` container: the layout comes from the first block (a
+/// safetensors header must fit in it) or from the `dtype` parameter.
+struct FloatEncoder {
+    dtype: Option<FloatDtype>,
+    layout: Option<Layout>,
+}
+
+impl BlockEncoder for FloatEncoder {
+    fn encode_block(
+        &mut self,
+        offset: u64,
+        data: &[u8],
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Vec<u8>> {
+        let dtype = self.dtype;
+        let layout = self.layout.get_or_insert_with(|| match dtype {
+            Some(d) => Layout::flat(d),
+            None => {
+                Layout::from_safetensors(data).unwrap_or_else(|| Layout::flat(FloatDtype::Bytes))
+            }
+        });
+        encode_block(data, &layout.segments(offset, data.len()), progress)
+    }
+}
+
+impl Codec for FloatCodec {
+    fn id(&self) -> u8 {
+        2
+    }
+    fn name(&self) -> &'static str {
+        "float"
+    }
+    fn description(&self) -> &'static str {
+        "model weights: safetensors-aware f32/f16/bf16 byte planes with \
+         Huffman-coded exponents, parallel chunks"
+    }
+    fn levels(&self) -> RangeInclusive<u8> {
+        1..=1
+    }
+    fn default_level(&self) -> u8 {
+        1
+    }
+    fn params(&self) -> &'static [ParamSpec] {
+        &[DTYPE]
+    }
+    fn memory(&self, _level: u8, len: usize) -> Result<usize> {
+        Ok(cm::CmConfig::for_level(1)?.memory(SMALL_SEGMENT) + 2 * len)
+    }
+    /// One block alone: the whole block as one segment of the `dtype` parameter's type
+    /// (bytes for `auto`: a safetensors layout needs the stream, see [`Codec::encoder`]).
+    fn encode_block(
+        &self,
+        _level: u8,
+        params: &Params,
+        data: &[u8],
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Vec<u8>> {
+        let dtype = dtype_of(params).unwrap_or(FloatDtype::Bytes);
+        encode_block(data, &[(data.len(), dtype)], progress)
+    }
+    fn encoder<'a>(&'a self, _level: u8, params: &Params) -> Result<Box<dyn BlockEncoder + 'a>> {
+        Ok(Box::new(FloatEncoder {
+            dtype: dtype_of(params),
+            layout: None,
+        }))
+    }
+    fn decode_block(
+        &self,
+        _level: u8,
+        _params: &Params,
+        payload: &[u8],
+        out: &mut [u8],
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<()> {
+        decode_block_into(payload, out, progress)
+    }
 }
 
 #[cfg(test)]
