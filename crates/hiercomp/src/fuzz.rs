@@ -12,6 +12,92 @@ pub const FUZZ_LIMITS: Limits = Limits {
     max_memory: 64 << 20,
 };
 
+/// The fuzz targets whose harness is in this module, with [`seeds`] for each.
+pub const TARGETS: &[&str] = &[
+    "container_decode",
+    "cm_decode",
+    "roundtrip",
+    "float_decode",
+    "float_roundtrip",
+    "slugger_decode",
+    "slugger_roundtrip",
+    "edge_list_parse",
+];
+
+/// A small corpus of valid inputs for `target` (one of [`TARGETS`]): what `fuzz/seeds/`
+/// holds, so that a fuzzer starts from inputs that reach deep into the decoders rather
+/// than from bytes every header check rejects.
+pub fn seeds(target: &str) -> Vec<Vec<u8>> {
+    use crate::samples::{prose, safetensors_weights, table};
+    let text = prose(3000, 5);
+    let csv = table(40, 3);
+    let weights: Vec<u8> = safetensors_weights(1, 9)[..4096].to_vec();
+    let graph = {
+        let mut g = b"# seed\n".to_vec();
+        for u in 0..12u32 {
+            for v in u + 1..12 {
+                if (u * 7 + v * 3) % 4 != 0 {
+                    g.extend_from_slice(format!("{u}\t{v}\n").as_bytes());
+                }
+            }
+        }
+        g
+    };
+    let container = |data: &[u8], m: Method, level: u8| {
+        crate::compress(data, &CompressOptions::new(m).level(level)).expect("valid options")
+    };
+    match target {
+        "container_decode" => vec![
+            container(&text, Method::CM, 1),
+            container(&text, Method::CM, 5),
+            container(&csv, Method::CM, 9),
+            container(&text, Method::STORE, 0),
+            container(&weights, Method::FLOAT, 1),
+        ],
+        "cm_decode" => [1u8, 2, 3, 5, 7, 9]
+            .iter()
+            .map(|&level| {
+                let raw = &text[..1000 + 200 * usize::from(level)];
+                let mut seed = (raw.len() as u16).to_le_bytes().to_vec();
+                seed.push(level);
+                seed.extend(cm::encode_block(raw, level, &mut |_| {}).expect("valid level"));
+                seed
+            })
+            .collect(),
+        "roundtrip" => vec![
+            [&[0x11u8][..], &text[..1500]].concat(),
+            [&[0x52u8][..], &csv[..]].concat(),
+            [&[0x02u8][..], &weights[..2048]].concat(),
+        ],
+        "float_decode" => {
+            let mut seed = (weights.len() as u16).to_le_bytes().to_vec();
+            let segments = [(weights.len(), quant_prune::float::FloatDtype::F32)];
+            seed.extend(
+                crate::methods::float::encode_block(&weights, &segments, &mut |_| {})
+                    .expect("segments cover the block"),
+            );
+            vec![seed]
+        }
+        "float_roundtrip" => vec![
+            [&[1u8][..], &weights[..2048]].concat(),
+            [&[3u8][..], &weights[..1024]].concat(),
+        ],
+        "slugger_decode" => {
+            let (g, _) = graph_summary::Graph::read_edge_list(&graph[..]).expect("valid graph");
+            let s = graph_summary::Slugger::default().summarize(&g);
+            vec![
+                crate::graph::to_container(&s).expect("encode"),
+                s.to_bytes().expect("encode"),
+            ]
+        }
+        "slugger_roundtrip" => vec![
+            (0u8..40).flat_map(|i| [i % 9, (i * 5 + 3) % 13]).collect(),
+        ],
+        "edge_list_parse" => vec![graph],
+        _ => Vec::new(),
+    }
+}
+
 /// Container decode of arbitrary bytes: must return (an error or data), never panic.
 pub fn container_decode(data: &[u8]) {
     let _ = decompress_with_limits(data, &FUZZ_LIMITS);
