@@ -33,7 +33,7 @@ pub use calibrate::{Calibration, calibrate};
 pub use linear::{Dense, Linear, LinearWeight};
 pub use model::{ActivationHook, LinearInput, LinearKind, Llama, LlamaConfig, parse_linear_name};
 pub use safetensors::{NamedTensor, load_safetensors};
-pub use tokenizer::{SpecialTokens, Tokenizer};
+pub use tokenizer::{PreTokenizer, SpecialTokens, Tokenizer};
 
 use kv_cache::KvCache;
 use std::path::{Path, PathBuf};
