@@ -8,11 +8,14 @@
 //! - [`Llama`] holds `f32` weights (dequantized once) and runs the forward pass: RMSNorm,
 //!   RoPE, grouped-query attention through a [`kv_cache::KvCache`], SwiGLU MLP, tied output
 //!   embedding; matrix products through `faer` on the rayon pool;
+//! - each [`Linear`] layer's weight is a representation ([`LinearWeight`]; loaded as
+//!   [`Dense`]) that computes the layer's product itself, so a compressed layer runs in the
+//!   forward pass in the form it is stored;
 //! - [`perplexity`] scores a token sequence in chunks of any size (1 = decoding token by
 //!   token, the whole sequence = one batched prefill) through any KV cache;
 //! - every linear layer is reachable by name ([`Llama::linear_by_name_mut`],
 //!   `layers.{i}.{q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj}`) to read or
-//!   replace its weight; [`calibrate`] returns each layer's input Gram matrix `XᵀX` and
+//!   replace its weight or its representation; [`calibrate`] returns each layer's input Gram matrix `XᵀX` and
 //!   per-channel mean |x|, the statistics of GPTQ, AWQ, Wanda and SVD-LLM.
 //!
 //! Models live in `models/` at the repository root (`scripts/fetch-models.sh`) or in
@@ -21,16 +24,16 @@
 #![deny(missing_docs)]
 
 mod calibrate;
+mod linear;
 mod model;
 mod safetensors;
 mod tokenizer;
 
 pub use calibrate::{Calibration, calibrate};
-pub use model::{
-    ActivationHook, Linear, LinearInput, LinearKind, Llama, LlamaConfig, parse_linear_name,
-};
+pub use linear::{Dense, Linear, LinearWeight};
+pub use model::{ActivationHook, LinearInput, LinearKind, Llama, LlamaConfig, parse_linear_name};
 pub use safetensors::{NamedTensor, load_safetensors};
-pub use tokenizer::{SpecialTokens, Tokenizer};
+pub use tokenizer::{PreTokenizer, SpecialTokens, Tokenizer};
 
 use kv_cache::KvCache;
 use std::path::{Path, PathBuf};
@@ -90,6 +93,37 @@ pub fn models_dir() -> PathBuf {
 /// Path of SmolLM2 in [`models_dir`].
 pub fn smollm2_path() -> PathBuf {
     models_dir().join(SMOLLM2_FILE)
+}
+
+/// The environment variable that lets tests whose model file is missing skip:
+/// `HIERCOMP_SKIP_MODEL_TESTS=1`.
+pub const SKIP_MODEL_TESTS_ENV: &str = "HIERCOMP_SKIP_MODEL_TESTS";
+
+/// For a test called `test` that needs the model file `file`: its path in [`models_dir`].
+///
+/// A missing file fails the test loudly (a panic naming the file and
+/// `scripts/fetch-models.sh`), so a machine without the models cannot pass the test suite
+/// by silently skipping; with `HIERCOMP_SKIP_MODEL_TESTS=1` the test skips instead:
+/// this prints `skipped: <test> needs <file> (HIERCOMP_SKIP_MODEL_TESTS=1)` to stderr and
+/// returns `None`.
+#[track_caller]
+pub fn model_path_or_skip(test: &str, file: &str) -> Option<PathBuf> {
+    let path = models_dir().join(file);
+    if path.is_file() {
+        return Some(path);
+    }
+    if std::env::var_os(SKIP_MODEL_TESTS_ENV).is_some_and(|v| v == "1") {
+        eprintln!(
+            "skipped: {test} needs {} ({SKIP_MODEL_TESTS_ENV}=1)",
+            path.display()
+        );
+        return None;
+    }
+    panic!(
+        "{test} needs the model file {}: run scripts/fetch-models.sh \
+         (or set {SKIP_MODEL_TESTS_ENV}=1 to skip the tests that need it)",
+        path.display()
+    );
 }
 
 /// The vim user manual chapters 1–9 (`usr_01.txt` … `usr_09.txt`) concatenated, from the

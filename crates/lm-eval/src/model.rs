@@ -1,7 +1,7 @@
 //! The llama architecture in `f32`: weights, forward pass, named linear layers.
 
+use crate::linear::{Dense, Linear, matmul_transposed};
 use crate::{Error, Result};
-use faer::{Accum, MatMut, MatRef, Par};
 use kv_cache::{KvCache, KvConfig, Rope};
 use quant_prune::gguf::Gguf;
 use rayon::prelude::*;
@@ -124,79 +124,6 @@ pub enum LinearInput {
     FfnHidden,
 }
 
-/// A linear layer `y = W x` with `W` stored row-major, `out × in`.
-#[derive(Debug, Clone)]
-pub struct Linear {
-    name: String,
-    out_features: usize,
-    in_features: usize,
-    weight: Vec<f32>,
-}
-
-impl Linear {
-    /// Name, `layers.{i}.{kind}` (e.g. `layers.3.q_proj`).
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// `(out_features, in_features)`.
-    pub fn shape(&self) -> (usize, usize) {
-        (self.out_features, self.in_features)
-    }
-
-    /// Number of parameters.
-    pub fn params(&self) -> usize {
-        self.weight.len()
-    }
-
-    /// The weight, row-major `out × in`.
-    pub fn weight(&self) -> &[f32] {
-        &self.weight
-    }
-
-    /// Replaces the weight (same shape), e.g. with a quantized-then-dequantized or
-    /// low-rank reconstruction.
-    pub fn set_weight(&mut self, weight: Vec<f32>) -> Result<()> {
-        if weight.len() != self.weight.len() {
-            return Err(Error::Shape(format!(
-                "{}: weight of {} values, expected {}×{}",
-                self.name,
-                weight.len(),
-                self.out_features,
-                self.in_features
-            )));
-        }
-        self.weight = weight;
-        Ok(())
-    }
-
-    /// `y (rows × out) = x (rows × in) · Wᵀ`.
-    fn forward(&self, x: &[f32], rows: usize) -> Vec<f32> {
-        let mut y = vec![0.0; rows * self.out_features];
-        matmul_transposed(
-            &mut y,
-            x,
-            &self.weight,
-            rows,
-            self.out_features,
-            self.in_features,
-        );
-        y
-    }
-}
-
-/// `c (m × n) = a (m × k) · bᵀ` with `b` row-major `n × k`, on the global rayon pool.
-pub(crate) fn matmul_transposed(c: &mut [f32], a: &[f32], b: &[f32], m: usize, n: usize, k: usize) {
-    faer::linalg::matmul::matmul(
-        MatMut::from_row_major_slice_mut(c, m, n),
-        Accum::Replace,
-        MatRef::from_row_major_slice(a, m, k),
-        MatRef::from_row_major_slice(b, n, k).transpose(),
-        1.0,
-        Par::rayon(0),
-    );
-}
-
 /// One transformer block.
 #[derive(Debug, Clone)]
 pub struct Block {
@@ -231,7 +158,8 @@ pub struct Llama {
 }
 
 impl Llama {
-    /// Loads a llama GGUF file, dequantizing every weight to `f32` once.
+    /// Loads a llama GGUF file, dequantizing every weight to `f32` once; every linear
+    /// layer starts as a [`Dense`] weight.
     pub fn from_gguf(gguf: &Gguf<'_>) -> Result<Self> {
         let arch = gguf.get("general.architecture").and_then(|v| v.as_str());
         if arch != Some("llama") {
@@ -290,15 +218,14 @@ impl Llama {
                         LinearKind::GateProj | LinearKind::UpProj => (c.ffn_dim, c.dim),
                         LinearKind::DownProj => (c.dim, c.ffn_dim),
                     };
-                    Ok(Linear {
-                        name: format!("layers.{i}.{}", kind.name()),
-                        out_features,
-                        in_features,
-                        weight: load(
-                            &format!("blk.{i}.{}.weight", kind.gguf_name()),
-                            &[in_features, out_features],
-                        )?,
-                    })
+                    let weight = load(
+                        &format!("blk.{i}.{}.weight", kind.gguf_name()),
+                        &[in_features, out_features],
+                    )?;
+                    Ok(Linear::dense(
+                        format!("layers.{i}.{}", kind.name()),
+                        Dense::new(out_features, in_features, weight)?,
+                    ))
                 };
                 Ok(Block {
                     attn_norm: load(&format!("blk.{i}.attn_norm.weight"), &[c.dim])?,

@@ -31,10 +31,7 @@ pub fn load_safetensors(bytes: &[u8]) -> Result<Vec<NamedTensor>> {
         .map(|(name, view)| {
             let data = view.data();
             let values: Vec<f32> = match view.dtype() {
-                Dtype::F32 => data
-                    .chunks_exact(4)
-                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                    .collect(),
+                Dtype::F32 => f32_values(data),
                 Dtype::F16 => data
                     .chunks_exact(2)
                     .map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32())
@@ -59,6 +56,18 @@ pub fn load_safetensors(bytes: &[u8]) -> Result<Vec<NamedTensor>> {
         .collect::<Result<_>>()?;
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
+}
+
+/// Little-endian `f32` bytes as values: on a little-endian machine a cast, copied into
+/// aligned memory (safetensors aligns no tensor to 4 bytes, so the bytes may not be).
+fn f32_values(data: &[u8]) -> Vec<f32> {
+    if cfg!(target_endian = "little") {
+        bytemuck::pod_collect_to_vec(data)
+    } else {
+        data.chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect()
+    }
 }
 
 #[cfg(test)]

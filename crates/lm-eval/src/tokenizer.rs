@@ -4,14 +4,20 @@
 //! mapped to printable characters (GPT-2's byte↔unicode table, so every byte has a token),
 //! and adjacent symbols are merged by the rank of their merge rule until no rule applies.
 //!
-//! SmolLM2 (`tokenizer.ggml.pre = "smollm"`) pre-tokenizes in two passes, as llama.cpp and
-//! Hugging Face's `Sequence[Digits(individual), ByteLevel]` do: every digit is its own
-//! fragment, then the GPT-2 pattern
-//! `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`
-//! splits each fragment. The `regex` crate has no look-ahead, so the `\s+(?!\S)`
-//! alternative is emulated: a whitespace run of two or more characters that is followed
-//! by a non-space character gives its last character back to the next piece (where
-//! ` ?\p{L}+` and its siblings pick up a single leading space).
+//! The pre-tokenizer is the one the file's `tokenizer.ggml.pre` names, as llama.cpp reads
+//! it ([`PreTokenizer::from_gguf_name`]); any other value is refused rather than
+//! tokenized differently from the model's own tokenizer:
+//!
+//! - [`PreTokenizer::Gpt2`] (`gpt-2`): GPT-2's pattern
+//!   `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`;
+//! - [`PreTokenizer::Gpt2SplitDigits`] (`smollm`, `starcoder`, `refact`): two passes, as
+//!   llama.cpp and Hugging Face's `Sequence[Digits(individual), ByteLevel]` do: every
+//!   numeric character is its own fragment, then the GPT-2 pattern splits each fragment.
+//!
+//! The `regex` crate has no look-ahead, so the `\s+(?!\S)` alternative is emulated: a
+//! whitespace run of two or more characters that is followed by a non-space character
+//! gives its last character back to the next piece (where ` ?\p{L}+` and its siblings pick
+//! up a single leading space).
 //!
 //! Special tokens (`<|im_start|>` …) are not recognised inside text: [`Tokenizer::encode`]
 //! treats all input as plain text, which is what perplexity on prose needs.
@@ -20,6 +26,7 @@ use crate::{Error, Result};
 use quant_prune::gguf::Gguf;
 use regex::Regex;
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 /// Ids of the special tokens of a vocabulary.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -31,6 +38,90 @@ pub struct SpecialTokens {
     /// Stand-in for bytes the vocabulary has no token for.
     pub unknown: Option<u32>,
 }
+
+/// How text is cut into pieces before byte-pair merging.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PreTokenizer {
+    /// GPT-2's pattern (llama.cpp's `gpt-2`).
+    Gpt2,
+    /// Every numeric character alone, then GPT-2's pattern (llama.cpp's `smollm`,
+    /// `starcoder`, `refact`).
+    Gpt2SplitDigits,
+}
+
+impl PreTokenizer {
+    /// The pre-tokenizer of a GGUF `tokenizer.ggml.pre` value, or an error naming the value
+    /// when it is one this crate does not implement (llama.cpp's other pre-tokenizers use
+    /// other patterns, and a missing value means llama.cpp's `default` one).
+    pub fn from_gguf_name(pre: Option<&str>) -> Result<Self> {
+        match pre {
+            Some("gpt-2") => Ok(Self::Gpt2),
+            Some("smollm" | "starcoder" | "refact") => Ok(Self::Gpt2SplitDigits),
+            other => Err(Error::Model(format!(
+                "unsupported pre-tokenizer {other:?} (tokenizer.ggml.pre); \
+                 implemented: gpt-2, smollm, starcoder, refact"
+            ))),
+        }
+    }
+
+    /// The pieces the pre-tokenizer cuts `text` into (concatenated, they are `text`).
+    pub fn split(self, text: &str) -> Vec<&str> {
+        let mut pieces = Vec::new();
+        let mut fragments = Vec::new();
+        match self {
+            PreTokenizer::Gpt2 => fragments.push(text),
+            PreTokenizer::Gpt2SplitDigits => {
+                // Pass 1: every numeric character (`\p{N}`) alone.
+                let mut start = 0;
+                for (i, c) in text.char_indices() {
+                    if c.is_numeric() {
+                        if start < i {
+                            fragments.push(&text[start..i]);
+                        }
+                        fragments.push(&text[i..i + c.len_utf8()]);
+                        start = i + c.len_utf8();
+                    }
+                }
+                if start < text.len() {
+                    fragments.push(&text[start..]);
+                }
+            }
+        }
+        // The GPT-2 pattern within each fragment.
+        for frag in fragments {
+            let mut pos = 0;
+            while pos < frag.len() {
+                let Some(m) = GPT2_PATTERN.find_at(frag, pos) else {
+                    // Unreachable (`\s+` and `[^\s…]+` cover every character), but stay total.
+                    pieces.push(&frag[pos..]);
+                    break;
+                };
+                let mut end = m.end();
+                let s = m.as_str();
+                if m.start() > pos {
+                    pieces.push(&frag[pos..m.start()]);
+                }
+                if end < frag.len() && s.chars().all(char::is_whitespace) {
+                    // `\s+(?!\S)`: leave the last space for the next piece.
+                    if let Some((last, _)) = s.char_indices().next_back().filter(|&(i, _)| i > 0) {
+                        end = m.start() + last;
+                    }
+                }
+                pieces.push(&frag[m.start()..end]);
+                pos = end;
+            }
+        }
+        pieces
+    }
+}
+
+/// GPT-2's pattern without its look-ahead alternative `\s+(?!\S)`, which
+/// [`PreTokenizer::split`] emulates.
+static GPT2_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+")
+        .expect("a valid pattern")
+});
 
 /// A byte-level BPE tokenizer.
 ///
@@ -46,7 +137,7 @@ pub struct Tokenizer {
     /// `(left, right) → (rank, merged)` over token ids.
     merges: HashMap<(u32, u32), (u32, u32)>,
     char_byte: HashMap<char, u8>,
-    pattern: Regex,
+    pre: PreTokenizer,
     /// Id of the beginning-of-sequence token, if the vocabulary has one.
     pub bos: Option<u32>,
     /// Id of the end-of-sequence token, if the vocabulary has one.
@@ -73,7 +164,8 @@ fn byte_to_char() -> [char; 256] {
 }
 
 impl Tokenizer {
-    /// Builds the tokenizer of a GGUF file whose `tokenizer.ggml.model` is `gpt2`.
+    /// Builds the tokenizer of a GGUF file whose `tokenizer.ggml.model` is `gpt2` and
+    /// whose `tokenizer.ggml.pre` is one [`PreTokenizer::from_gguf_name`] knows.
     pub fn from_gguf(gguf: &Gguf<'_>) -> Result<Self> {
         let model = gguf.get("tokenizer.ggml.model").and_then(|v| v.as_str());
         if model != Some("gpt2") {
@@ -81,6 +173,8 @@ impl Tokenizer {
                 "tokenizer model {model:?} is not byte-level BPE (gpt2)"
             )));
         }
+        let pre =
+            PreTokenizer::from_gguf_name(gguf.get("tokenizer.ggml.pre").and_then(|v| v.as_str()))?;
         let strings = |key: &str| -> Result<Vec<String>> {
             gguf.get(key)
                 .and_then(|v| v.as_array())
@@ -108,13 +202,19 @@ impl Tokenizer {
                 eos: id("tokenizer.ggml.eos_token_id"),
                 unknown: id("tokenizer.ggml.unknown_token_id"),
             },
+            pre,
         )
     }
 
     /// Builds a tokenizer from its vocabulary (byte-mapped token strings, id = index) and
-    /// merge rules (`"left right"`, highest priority first). A byte without a token of its
-    /// own encodes as `special.unknown` (an error if there is none).
-    pub fn new(tokens: Vec<String>, merges: &[String], special: SpecialTokens) -> Result<Self> {
+    /// merge rules (`"left right"`, highest priority first) and pre-tokenizer. A byte
+    /// without a token of its own encodes as `special.unknown` (an error if there is none).
+    pub fn new(
+        tokens: Vec<String>,
+        merges: &[String],
+        special: SpecialTokens,
+        pre: PreTokenizer,
+    ) -> Result<Self> {
         let SpecialTokens { bos, eos, unknown } = special;
         let index: HashMap<&str, u32> = tokens
             .iter()
@@ -148,15 +248,12 @@ impl Tokenizer {
                 rules.entry((li, ri)).or_insert((rank as u32, mi));
             }
         }
-        let pattern =
-            Regex::new(r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+")
-                .map_err(|e| Error::Model(e.to_string()))?;
         Ok(Self {
             tokens,
             byte_token,
             merges: rules,
             char_byte,
-            pattern,
+            pre,
             bos,
             eos,
         })
@@ -172,49 +269,14 @@ impl Tokenizer {
         self.tokens.get(id as usize).map(String::as_str)
     }
 
+    /// The pre-tokenizer.
+    pub fn pre_tokenizer(&self) -> PreTokenizer {
+        self.pre
+    }
+
     /// The pieces the pre-tokenizer cuts `text` into (concatenated, they are `text`).
     pub fn pre_tokenize<'t>(&self, text: &'t str) -> Vec<&'t str> {
-        let mut pieces = Vec::new();
-        // Pass 1: every numeric character alone.
-        let mut start = 0;
-        let mut fragments = Vec::new();
-        for (i, c) in text.char_indices() {
-            if c.is_numeric() {
-                if start < i {
-                    fragments.push(&text[start..i]);
-                }
-                fragments.push(&text[i..i + c.len_utf8()]);
-                start = i + c.len_utf8();
-            }
-        }
-        if start < text.len() {
-            fragments.push(&text[start..]);
-        }
-        // Pass 2: the GPT-2 pattern within each fragment.
-        for frag in fragments {
-            let mut pos = 0;
-            while pos < frag.len() {
-                let Some(m) = self.pattern.find_at(frag, pos) else {
-                    // Unreachable (`\s+` and `[^\s…]+` cover every character), but stay total.
-                    pieces.push(&frag[pos..]);
-                    break;
-                };
-                let mut end = m.end();
-                let s = m.as_str();
-                if m.start() > pos {
-                    pieces.push(&frag[pos..m.start()]);
-                }
-                if end < frag.len() && s.chars().all(char::is_whitespace) {
-                    // `\s+(?!\S)`: leave the last space for the next piece.
-                    if let Some((last, _)) = s.char_indices().next_back().filter(|&(i, _)| i > 0) {
-                        end = m.start() + last;
-                    }
-                }
-                pieces.push(&frag[m.start()..end]);
-                pos = end;
-            }
-        }
-        pieces
+        self.pre.split(text)
     }
 
     /// Token ids of `text` (no BOS/EOS added).
@@ -284,12 +346,21 @@ mod tests {
     use super::*;
 
     /// A toy vocabulary: the 256 byte tokens, then merges building "he", "hel", "ll".
-    fn toy() -> Tokenizer {
+    fn toy_vocab() -> (Vec<String>, Vec<String>) {
         let map = byte_to_char();
         let mut tokens: Vec<String> = map.iter().map(|c| c.to_string()).collect();
         tokens.extend(["he", "ll", "hell", "Ġt"].map(String::from));
-        let merges = ["h e", "l l", "he ll", "Ġ t"].map(String::from);
-        Tokenizer::new(tokens, &merges, SpecialTokens::default()).unwrap()
+        let merges = ["h e", "l l", "he ll", "Ġ t"].map(String::from).to_vec();
+        (tokens, merges)
+    }
+
+    fn toy_with(pre: PreTokenizer) -> Tokenizer {
+        let (tokens, merges) = toy_vocab();
+        Tokenizer::new(tokens, &merges, SpecialTokens::default(), pre).unwrap()
+    }
+
+    fn toy() -> Tokenizer {
+        toy_with(PreTokenizer::Gpt2SplitDigits)
     }
 
     #[test]
@@ -330,10 +401,106 @@ mod tests {
     }
 
     #[test]
+    fn gpt2_keeps_digit_runs_whole() {
+        let t = toy_with(PreTokenizer::Gpt2);
+        let cases: [(&str, &[&str]); 4] = [
+            ("it's 2024!", &["it", "'s", " 2024", "!"]),
+            ("x1y22 ½Ⅻ", &["x", "1", "y", "22", " ½Ⅻ"]),
+            ("a   b", &["a", "  ", " b"]),
+            ("", &[]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(t.pre_tokenize(text), want, "{text:?}");
+        }
+        assert_eq!(t.pre_tokenizer(), PreTokenizer::Gpt2);
+    }
+
+    #[test]
+    fn only_implemented_pre_tokenizers_are_accepted() {
+        use PreTokenizer::*;
+        for (name, want) in [
+            ("gpt-2", Gpt2),
+            ("smollm", Gpt2SplitDigits),
+            ("starcoder", Gpt2SplitDigits),
+            ("refact", Gpt2SplitDigits),
+        ] {
+            assert_eq!(PreTokenizer::from_gguf_name(Some(name)).unwrap(), want);
+        }
+        for name in [
+            None,
+            Some("default"),
+            Some("mpt"),
+            Some("deepseek-coder"),
+            Some("llama3"),
+        ] {
+            let e = PreTokenizer::from_gguf_name(name).unwrap_err();
+            assert!(
+                matches!(&e, Error::Model(m) if m.starts_with("unsupported pre-tokenizer")),
+                "{name:?}: {e}"
+            );
+        }
+    }
+
+    fn gguf_string(f: &mut Vec<u8>, s: &str) {
+        f.extend((s.len() as u64).to_le_bytes());
+        f.extend(s.as_bytes());
+    }
+
+    /// A vocabulary-only GGUF laid out as llama.cpp's converter writes it (no tensors, no
+    /// padding after the metadata), with the toy vocabulary and `pre`.
+    fn vocab_only_gguf(pre: &str) -> Vec<u8> {
+        let (tokens, merges) = toy_vocab();
+        let mut f = b"GGUF".to_vec();
+        f.extend(3u32.to_le_bytes());
+        f.extend(0u64.to_le_bytes());
+        f.extend(4u64.to_le_bytes());
+        for (key, value) in [
+            ("tokenizer.ggml.model", "gpt2"),
+            ("tokenizer.ggml.pre", pre),
+        ] {
+            gguf_string(&mut f, key);
+            f.extend(8u32.to_le_bytes());
+            gguf_string(&mut f, value);
+        }
+        for (key, list) in [
+            ("tokenizer.ggml.tokens", tokens),
+            ("tokenizer.ggml.merges", merges),
+        ] {
+            gguf_string(&mut f, key);
+            f.extend(9u32.to_le_bytes());
+            f.extend(8u32.to_le_bytes());
+            f.extend((list.len() as u64).to_le_bytes());
+            for s in &list {
+                gguf_string(&mut f, s);
+            }
+        }
+        f
+    }
+
+    #[test]
+    fn builds_from_a_vocab_only_gguf_and_refuses_other_pre_tokenizers() {
+        let f = vocab_only_gguf("gpt-2");
+        assert_ne!(f.len() % 32, 0);
+        let t = Tokenizer::from_gguf(&Gguf::parse(&f).unwrap()).unwrap();
+        assert_eq!(t.pre_tokenizer(), PreTokenizer::Gpt2);
+        assert_eq!(t.vocab_size(), 260);
+        let ids = t.encode("hello 42");
+        let strs: Vec<&str> = ids.iter().map(|&i| t.token(i).unwrap()).collect();
+        assert_eq!(strs, ["hell", "o", "Ġ", "4", "2"]);
+        let f = vocab_only_gguf("deepseek-coder");
+        let e = Tokenizer::from_gguf(&Gguf::parse(&f).unwrap()).unwrap_err();
+        assert!(e.to_string().contains("\"deepseek-coder\""), "{e}");
+    }
+
+    #[test]
     fn arbitrary_text_roundtrips() {
         fn prop(s: String) -> bool {
             let t = toy();
-            t.decode(&t.encode(&s)) == s && t.pre_tokenize(&s).concat() == s
+            let g = toy_with(PreTokenizer::Gpt2);
+            t.decode(&t.encode(&s)) == s
+                && t.pre_tokenize(&s).concat() == s
+                && g.decode(&g.encode(&s)) == s
+                && g.pre_tokenize(&s).concat() == s
         }
         quickcheck::quickcheck(prop as fn(String) -> bool);
         let t = toy();

@@ -3,25 +3,20 @@
 //! candle multiplies Q4_1 weights with activations quantized to Q8_1 unless
 //! `CANDLE_DEQUANTIZE_ALL` is set, in which case it dequantizes every weight to `f32` as
 //! we do; the test runs itself again with that variable so the two compute the same
-//! function. Skips when the model is missing.
+//! function. Needs the model (see `lm_eval::model_path_or_skip`).
 
 use candle_core::quantized::gguf_file;
 use candle_core::{Device, Tensor};
 use candle_transformers::models::quantized_llama::ModelWeights;
-use lm_eval::{LanguageModel, smollm2_path, vim_manual_text};
+use lm_eval::{LanguageModel, SMOLLM2_FILE, model_path_or_skip, vim_manual_text};
 
 const TEST: &str = "logits_match_candle_on_the_first_64_positions";
 
 #[test]
 fn logits_match_candle_on_the_first_64_positions() -> Result<(), Box<dyn std::error::Error>> {
-    let path = smollm2_path();
-    if !path.is_file() {
-        eprintln!(
-            "skipped: {} missing (run scripts/fetch-models.sh)",
-            path.display()
-        );
+    let Some(path) = model_path_or_skip(TEST, SMOLLM2_FILE) else {
         return Ok(());
-    }
+    };
     if std::env::var_os("CANDLE_DEQUANTIZE_ALL").is_none() {
         let status = std::process::Command::new(std::env::current_exe()?)
             .args(["--exact", TEST, "--nocapture"])

@@ -1,21 +1,17 @@
-//! Tests on the real SmolLM2-135M model. They skip (with a message) when
-//! `models/SmolLM2-135M-Instruct.Q4_1.gguf` is missing: run `scripts/fetch-models.sh`.
+//! Tests on the real SmolLM2-135M model. They fail when
+//! `models/SmolLM2-135M-Instruct.Q4_1.gguf` is missing (run `scripts/fetch-models.sh`),
+//! unless `HIERCOMP_SKIP_MODEL_TESTS=1`, which skips them with a message.
 
 use kv_cache::KvCache;
 use lm_eval::{
-    ActivationHook, LanguageModel, LinearInput, LinearKind, calibrate, perplexity, smollm2_path,
-    vim_manual_text,
+    ActivationHook, Dense, LanguageModel, LinearInput, LinearKind, LinearWeight, SMOLLM2_FILE,
+    calibrate, model_path_or_skip, perplexity, vim_manual_text,
 };
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-fn load() -> Option<LanguageModel> {
-    let path = smollm2_path();
-    if !path.is_file() {
-        eprintln!(
-            "skipped: {} missing (run scripts/fetch-models.sh)",
-            path.display()
-        );
-        return None;
-    }
+fn load(test: &str) -> Option<LanguageModel> {
+    let path = model_path_or_skip(test, SMOLLM2_FILE)?;
     Some(LanguageModel::load(&path).expect("the fetched model loads"))
 }
 
@@ -37,7 +33,9 @@ fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
 
 #[test]
 fn tokenizer_roundtrips_and_matches_reference_ids() {
-    let Some(lm) = load() else { return };
+    let Some(lm) = load("tokenizer_roundtrips_and_matches_reference_ids") else {
+        return;
+    };
     let t = &lm.tokenizer;
     assert_eq!(t.vocab_size(), 49152);
     let text = vim_manual_text().unwrap();
@@ -76,7 +74,9 @@ const REFERENCE_VIM_PREFIX: [u32; 20] = [
 
 #[test]
 fn batched_chunked_and_token_by_token_logits_agree() {
-    let Some(lm) = load() else { return };
+    let Some(lm) = load("batched_chunked_and_token_by_token_logits_agree") else {
+        return;
+    };
     let ids = vim_tokens(&lm, 40);
     let m = &lm.model;
     let mut cache = lm.full_cache();
@@ -101,7 +101,9 @@ const PPL_512: f64 = 24.6184;
 
 #[test]
 fn perplexity_of_a_fixed_passage_stays_put() {
-    let Some(lm) = load() else { return };
+    let Some(lm) = load("perplexity_of_a_fixed_passage_stays_put") else {
+        return;
+    };
     let ids = vim_tokens(&lm, 512);
     assert_eq!(ids.len(), 512);
     let mut cache = lm.full_cache();
@@ -121,7 +123,9 @@ fn perplexity_of_a_fixed_passage_stays_put() {
 
 #[test]
 fn linear_layers_are_reachable_by_name() {
-    let Some(mut lm) = load() else { return };
+    let Some(mut lm) = load("linear_layers_are_reachable_by_name") else {
+        return;
+    };
     let m = &lm.model;
     assert_eq!(m.linears().count(), 30 * 7);
     let shapes: Vec<(usize, usize)> = LinearKind::ALL
@@ -165,6 +169,88 @@ fn linear_layers_are_reachable_by_name() {
     assert!(max_abs_diff(&before, &after) > 0.1);
 }
 
+/// A dense weight that counts the products it computes and the rows they cover.
+#[derive(Debug)]
+struct Counting {
+    inner: Dense,
+    calls: Arc<AtomicUsize>,
+    rows: Arc<AtomicUsize>,
+}
+
+impl LinearWeight for Counting {
+    fn shape(&self) -> (usize, usize) {
+        self.inner.shape()
+    }
+    fn params(&self) -> usize {
+        self.inner.params()
+    }
+    fn bytes(&self) -> usize {
+        self.inner.bytes()
+    }
+    fn forward(&self, x: &[f32], rows: usize, out: &mut [f32]) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.rows.fetch_add(rows, Ordering::Relaxed);
+        self.inner.forward(x, rows, out);
+    }
+    fn to_dense(&self) -> Vec<f32> {
+        self.inner.to_dense()
+    }
+}
+
+#[test]
+fn a_replaced_representation_runs_in_the_forward_pass() {
+    let Some(mut lm) = load("a_replaced_representation_runs_in_the_forward_pass") else {
+        return;
+    };
+    let ids = vim_tokens(&lm, 16);
+    let before = lm.model.forward(&ids, 0, &mut lm.full_cache()).unwrap();
+    let l = lm.model.linear_by_name_mut("layers.5.up_proj").unwrap();
+    let (calls, rows) = (Arc::default(), Arc::default());
+    let counting = |w: Vec<f32>, out, inp| Counting {
+        inner: Dense::new(out, inp, w).unwrap(),
+        calls: Arc::clone(&calls),
+        rows: Arc::clone(&rows),
+    };
+    let w = l.weight().into_owned();
+    // The transposed shape has as many values but is refused.
+    assert!(
+        l.set_representation(counting(w.clone(), 576, 1536))
+            .is_err()
+    );
+    l.set_representation(counting(w, 1536, 576)).unwrap();
+    assert!(l.representation().as_dense().is_none());
+    assert_eq!((l.params(), l.bytes()), (1536 * 576, 1536 * 576 * 4));
+    let batched = lm.model.forward(&ids, 0, &mut lm.full_cache()).unwrap();
+    assert_eq!(
+        (calls.load(Ordering::Relaxed), rows.load(Ordering::Relaxed)),
+        (1, 16)
+    );
+    // The same product through the wrapper: the same logits, bit for bit.
+    assert!(
+        before
+            .iter()
+            .zip(&batched)
+            .all(|(a, b)| a.to_bits() == b.to_bits())
+    );
+    let mut cache = lm.full_cache();
+    for (i, &t) in ids.iter().enumerate() {
+        lm.model.forward(&[t], i as u32, &mut cache).unwrap();
+    }
+    assert_eq!(
+        (calls.load(Ordering::Relaxed), rows.load(Ordering::Relaxed)),
+        (17, 32)
+    );
+    // Clones share the representation; set_weight makes the layer dense again.
+    let mut copy = lm.model.clone();
+    copy.forward(&ids, 0, &mut lm.full_cache()).unwrap();
+    assert_eq!(calls.load(Ordering::Relaxed), 18);
+    let l = copy.linear_by_name_mut("layers.5.up_proj").unwrap();
+    l.set_weight(l.weight().into_owned()).unwrap();
+    assert!(l.representation().as_dense().is_some());
+    copy.forward(&ids, 0, &mut lm.full_cache()).unwrap();
+    assert_eq!(calls.load(Ordering::Relaxed), 18);
+}
+
 /// Keeps the raw inputs of block 2's MLP down projection.
 struct Raw(Vec<f32>);
 
@@ -178,7 +264,9 @@ impl ActivationHook for Raw {
 
 #[test]
 fn calibration_gram_is_xtx_of_the_layer_inputs() {
-    let Some(lm) = load() else { return };
+    let Some(lm) = load("calibration_gram_is_xtx_of_the_layer_inputs") else {
+        return;
+    };
     let ids = vim_tokens(&lm, 48);
     let cal = calibrate(&lm.model, &ids, 20).unwrap();
     assert_eq!(cal.tokens, 48);
@@ -213,14 +301,9 @@ fn calibration_gram_is_xtx_of_the_layer_inputs() {
 
 #[test]
 fn minilm_safetensors_loads() {
-    let path = lm_eval::models_dir().join(lm_eval::MINILM_FILE);
-    if !path.is_file() {
-        eprintln!(
-            "skipped: {} missing (run scripts/fetch-models.sh)",
-            path.display()
-        );
+    let Some(path) = model_path_or_skip("minilm_safetensors_loads", lm_eval::MINILM_FILE) else {
         return;
-    }
+    };
     let bytes = std::fs::read(&path).unwrap();
     let tensors = lm_eval::load_safetensors(&bytes).unwrap();
     let emb = tensors
@@ -274,7 +357,9 @@ impl kv_cache::KvPolicy for SinksAndWindow {
 
 #[test]
 fn budgeted_renumbering_cache_runs_through_the_model() {
-    let Some(lm) = load() else { return };
+    let Some(lm) = load("budgeted_renumbering_cache_runs_through_the_model") else {
+        return;
+    };
     let ids = vim_tokens(&lm, 128);
     let cfg = lm.model.config().kv_config();
     let rope = lm.model.rope().clone();

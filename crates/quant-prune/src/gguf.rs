@@ -15,6 +15,10 @@
 //! | … | tensor infos: name, dims (u32 count, u64 each), ggml type (u32), offset (u64) | … |
 //! | … | padding to `general.alignment` (default 32), then tensor data | … |
 //!
+//! A file without tensors (llama.cpp's vocabulary-only `ggml-vocab-*.gguf`) may end
+//! anywhere at or after the end of its metadata: its data section is empty, so the
+//! padding before it is optional.
+//!
 //! Strings are a u64 byte length and UTF-8 bytes; arrays are an element type (u32), a
 //! u64 length and the elements. All integers are little-endian.
 //!
@@ -423,9 +427,14 @@ impl<'a> Gguf<'a> {
                 n_bytes,
             });
         }
-        let data_offset = (c.pos as u64).next_multiple_of(alignment);
+        let mut data_offset = (c.pos as u64).next_multiple_of(alignment);
         if data_offset > bytes.len() as u64 {
-            return Err(Error::Truncated("GGUF data section"));
+            if !tensors.is_empty() {
+                return Err(Error::Truncated("GGUF data section"));
+            }
+            // No tensors, so the data section is empty and its padding optional:
+            // llama.cpp's writer ends vocabulary-only files right after the metadata.
+            data_offset = bytes.len() as u64;
         }
         let data = &bytes[data_offset as usize..];
         for t in &tensors {
@@ -772,6 +781,74 @@ mod tests {
         for n in 0..f.len() {
             assert!(Gguf::parse(&f[..n]).is_err(), "prefix {n} parsed");
         }
+    }
+
+    /// A vocabulary-only file as llama.cpp's converter writes it: metadata, no tensors, and
+    /// no padding after the metadata.
+    fn vocab_only() -> Vec<u8> {
+        let mut f = b"GGUF".to_vec();
+        f.extend(3u32.to_le_bytes());
+        f.extend(0u64.to_le_bytes());
+        f.extend(2u64.to_le_bytes());
+        string(&mut f, "tokenizer.ggml.model");
+        f.extend(8u32.to_le_bytes());
+        string(&mut f, "gpt2");
+        string(&mut f, "tokenizer.ggml.tokens");
+        f.extend(9u32.to_le_bytes());
+        f.extend(8u32.to_le_bytes());
+        f.extend(3u64.to_le_bytes());
+        for t in ["a", "b", "ab"] {
+            string(&mut f, t);
+        }
+        f
+    }
+
+    #[test]
+    fn files_without_tensors_need_no_padding() {
+        let f = vocab_only();
+        assert_ne!(
+            f.len() % 32,
+            0,
+            "the test needs an unaligned end of metadata"
+        );
+        for pad in [0, 1, f.len().next_multiple_of(32) - f.len(), 40] {
+            let mut g = f.clone();
+            g.resize(f.len() + pad, 0);
+            let p = Gguf::parse(&g).unwrap_or_else(|e| panic!("padding {pad}: {e}"));
+            assert!(p.tensors.is_empty());
+            assert_eq!(
+                p.get("tokenizer.ggml.model").unwrap().as_str(),
+                Some("gpt2")
+            );
+            assert_eq!(
+                p.get("tokenizer.ggml.tokens")
+                    .unwrap()
+                    .as_array()
+                    .unwrap()
+                    .len(),
+                3
+            );
+            assert_eq!(p.data_offset, g.len().min(f.len().next_multiple_of(32)));
+        }
+        // The metadata itself must be whole.
+        for n in 0..f.len() {
+            assert!(Gguf::parse(&f[..n]).is_err(), "prefix {n} parsed");
+        }
+        // With a tensor, the data section (and the padding before it) stays mandatory.
+        let mut one = f.clone();
+        one[8..16].copy_from_slice(&1u64.to_le_bytes());
+        string(&mut one, "t");
+        one.extend(1u32.to_le_bytes());
+        one.extend(1u64.to_le_bytes());
+        one.extend(0u32.to_le_bytes());
+        one.extend(0u64.to_le_bytes());
+        let end = one.len();
+        assert!(matches!(Gguf::parse(&one), Err(Error::Truncated(_))));
+        one.resize(end.next_multiple_of(32), 0);
+        assert!(matches!(Gguf::parse(&one), Err(Error::Truncated(_))));
+        one.extend(2.5f32.to_le_bytes());
+        let p = Gguf::parse(&one).unwrap();
+        assert_eq!(p.dequantize(&p.tensors[0]).unwrap(), [2.5]);
     }
 
     #[test]
