@@ -247,6 +247,10 @@ fn try_main() -> Result<()> {
         print_set(&set);
         data_sets.push(set);
     }
+    if data_sets.is_empty() {
+        let only = args.only.as_deref().unwrap_or_default();
+        return Err(format!("no array's title contains {only:?}").into());
+    }
     if let Some(path) = &args.json {
         let report = Report::FloatPeers(FloatPeersReport {
             run,
