@@ -3,10 +3,11 @@
 //!
 //! ```text
 //! scripts/fetch-models.sh
-//! cargo run --release -p benches --bin float-peers -- [--models DIR] [--repeat N] [--only TEXT] [--fast]
+//! cargo run --release -p benches --bin float-peers -- [--models DIR] [--repeat N] \
+//!     [--only TEXT] [--fast] [--json FILE]
 //! ```
 //!
-//! The data (from `HIERCOMP_MODELS` or `models/`):
+//! The data (from `--models DIR`, else `HIERCOMP_MODELS`, else `models/`):
 //! - all-MiniLM-L6-v2 `model.safetensors`: its f32 tensors as one array (fp32), the same
 //!   converted to bf16 and to fp16 here (round to nearest even, `half`);
 //! - the f32 tensors of SmolLM2-135M's GGUF (norm weights), found by walking the GGUF
@@ -17,81 +18,98 @@
 //! (`quant_prune::float`) and of the `float` method through a whole `.hcz` container
 //! (`hiercomp::compress` with the dtype given: checksums, small segments also tried with
 //! `cm -l 1`), and of zstd -3, zstd -19 and xz -9 in process (single-threaded). Every
-//! roundtrip is verified. Times are the best of `--repeat` runs (default 3). `--only TEXT`
-//! runs only the arrays whose title contains `TEXT`; `--fast` skips the slow peers (zstd -19,
-//! xz -9) while tuning.
+//! roundtrip is verified. Every time, ours and the peers' alike, is the best of `--repeat`
+//! runs (default 3), the contenders alternating within each run. `--only TEXT` runs only
+//! the arrays whose title contains `TEXT`; `--fast` skips the slow peers (zstd -19, xz -9)
+//! while tuning. `--json FILE` writes the whole result, with the date, commit, machine and
+//! command line, as a [`benches::report::FloatPeersReport`] (render it with
+//! `render-results`).
 
-use quant_prune::float::{FloatDtype, decode, encode};
-use quant_prune::gguf::{GgmlType, Gguf};
-use std::error::Error;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Instant;
 
-type Result<T> = std::result::Result<T, Box<dyn Error>>;
+use benches::report::{Contender, Figures, FloatDataSet, FloatPeersReport, Report, RunMode};
+use benches::{Result, RunInfo, Sample, best_of_interleaved, write_json};
+use clap::Parser;
+use quant_prune::float::{FloatDtype, decode, encode};
+use quant_prune::gguf::{GgmlType, Gguf};
 
-fn main() {
-    if let Err(e) = try_main() {
-        eprintln!("float-peers: error: {e}");
-        std::process::exit(1);
+/// Command line.
+#[derive(Debug, Parser)]
+#[command(about = "Compare hiercomp's float codec with zstd and xz on model weights")]
+struct Args {
+    /// Folder holding the models [default: $HIERCOMP_MODELS, else models/].
+    #[arg(long, value_name = "DIR")]
+    models: Option<PathBuf>,
+    /// Best of this many runs for every contender (ours and the peers alike), the
+    /// contenders alternating within each run.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    repeat: u32,
+    /// Run only the arrays whose title contains this text.
+    #[arg(long, value_name = "TEXT")]
+    only: Option<String>,
+    /// Skip the slow peers (zstd -19, xz -9).
+    #[arg(long)]
+    fast: bool,
+    /// Write the whole result (with date, commit, machine, command) as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    match try_main() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("float-peers: error: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 
-struct Row {
+/// A coding direction of one contender.
+type Coder<'a> = Box<dyn Fn(&[u8]) -> Result<Vec<u8>> + 'a>;
+
+/// One row: its name, whether it is ours, its call, and its two directions.
+struct Row<'a> {
     name: String,
-    bytes: usize,
-    comp_mbs: f64,
-    dec_mbs: f64,
+    ours: bool,
+    what: String,
+    comp: Coder<'a>,
+    dec: Coder<'a>,
 }
 
-fn best<T>(repeat: usize, mut f: impl FnMut() -> Result<T>) -> Result<(T, f64)> {
-    let mut best = f64::INFINITY;
-    let mut out = None;
-    for _ in 0..repeat.max(1) {
-        let t = Instant::now();
-        let v = f()?;
-        best = best.min(t.elapsed().as_secs_f64());
-        out = Some(v);
-    }
-    Ok((out.expect("at least one run"), best))
-}
-
-fn measure(
-    name: &str,
-    data: &[u8],
-    repeat: usize,
-    comp: &dyn Fn(&[u8]) -> Result<Vec<u8>>,
-    dec: &dyn Fn(&[u8]) -> Result<Vec<u8>>,
-) -> Result<Row> {
-    let (packed, ct) = best(repeat, || comp(data))?;
-    let (back, dt) = best(repeat, || dec(&packed))?;
+/// Compresses `data` with `row`, decompresses, checks the roundtrip; one sample.
+fn measure(row: &Row<'_>, data: &[u8]) -> Result<Sample> {
+    let t = Instant::now();
+    let packed = (row.comp)(data)?;
+    let compress = t.elapsed();
+    let t = Instant::now();
+    let back = (row.dec)(&packed)?;
+    let decompress = t.elapsed();
     if back != data {
-        return Err(format!("{name}: roundtrip mismatch").into());
+        return Err(format!("{}: roundtrip mismatch", row.name).into());
     }
-    let mb = data.len() as f64 / 1e6;
-    Ok(Row {
-        name: name.to_string(),
-        bytes: packed.len(),
-        comp_mbs: mb / ct,
-        dec_mbs: mb / dt,
+    Ok(Sample {
+        bytes: packed.len() as u64,
+        compress,
+        decompress,
     })
 }
 
+/// Reads `r` to its end.
+fn read_all(mut r: impl std::io::Read) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    r.read_to_end(&mut out)?;
+    Ok(out)
+}
+
 fn try_main() -> Result<()> {
-    let mut args = std::env::args().skip(1);
-    let mut dir =
-        std::env::var_os("HIERCOMP_MODELS").map_or_else(|| PathBuf::from("models"), PathBuf::from);
-    let mut repeat = 3;
-    let mut only: Option<String> = None;
-    let mut fast = false;
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--models" => dir = PathBuf::from(args.next().ok_or("--models needs a folder")?),
-            "--repeat" => repeat = args.next().ok_or("--repeat needs a number")?.parse()?,
-            "--fast" => fast = true,
-            "--only" => only = Some(args.next().ok_or("--only needs a text")?),
-            _ => return Err(format!("unknown argument {a}").into()),
-        }
-    }
+    let args = Args::parse();
+    let repeat = args.repeat as usize;
+    let dir = args.models.clone().unwrap_or_else(|| {
+        std::env::var_os("HIERCOMP_MODELS").map_or_else(|| PathBuf::from("models"), PathBuf::from)
+    });
     let st_path = dir.join("all-MiniLM-L6-v2.safetensors");
     let st = std::fs::read(&st_path)
         .map_err(|e| format!("{}: {e} (run scripts/fetch-models.sh)", st_path.display()))?;
@@ -121,19 +139,11 @@ fn try_main() -> Result<()> {
     let gguf = std::fs::read(&gguf_path).map_err(|e| format!("{}: {e}", gguf_path.display()))?;
     let gguf_f32 = gguf_f32_tensors(&gguf)?;
 
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_default();
+    let run = RunInfo::collect();
+    print!("{}", run.header());
     println!(
-        "command: {}\nmachine: {} | {} CPUs | {cpu}\ntimes: best of {repeat}; MB = 10^6 bytes of original data\n",
-        std::env::args().collect::<Vec<_>>().join(" "),
-        std::env::consts::ARCH,
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        "times: best of {repeat} for every contender, alternating within each run; \
+         MB = 10^6 bytes of original data\n"
     );
     let sets: Vec<(&str, Vec<u8>, FloatDtype)> = vec![
         ("all-MiniLM-L6-v2 fp32", fp32, FloatDtype::F32),
@@ -141,83 +151,143 @@ fn try_main() -> Result<()> {
         ("all-MiniLM-L6-v2 fp16", fp16, FloatDtype::F16),
         ("SmolLM2-135M GGUF f32 tensors", gguf_f32, FloatDtype::F32),
     ];
+    let pools = [1, 2].map(|threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map(|pool| (threads, pool))
+    });
+    let pools = pools
+        .into_iter()
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let mut data_sets = Vec::new();
+    let mut contenders: Vec<Contender> = Vec::new();
     for (title, data, dtype) in &sets {
-        if only.as_ref().is_some_and(|o| !title.contains(o.as_str())) {
+        if args
+            .only
+            .as_ref()
+            .is_some_and(|o| !title.contains(o.as_str()))
+        {
             continue;
         }
-        let dtype = *dtype;
-        let mut rows = Vec::new();
-        for threads in [1, 2] {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()?;
-            let plural = if threads > 1 { "s" } else { "" };
-            rows.push(measure(
-                &format!("codec ({threads} thread{plural})"),
-                data,
-                repeat,
-                &|d| Ok(pool.install(|| encode(d, dtype))),
-                &|p| Ok(pool.install(|| decode(p, dtype, data.len()))?),
-            )?);
-            let opts = hiercomp::CompressOptions::new(hiercomp::Method::FLOAT)
-                .param("dtype", dtype.name())?;
-            rows.push(measure(
-                &format!("-m float ({threads} thread{plural})"),
-                data,
-                repeat,
-                &|d| Ok(pool.install(|| hiercomp::compress(d, &opts))?),
-                &|p| Ok(pool.install(|| hiercomp::decompress(p))?),
-            )?);
+        let (dtype, len) = (*dtype, data.len());
+        let opts =
+            hiercomp::CompressOptions::new(hiercomp::Method::FLOAT).param("dtype", dtype.name())?;
+        let mut rows: Vec<Row<'_>> = Vec::new();
+        for (threads, pool) in &pools {
+            let plural = if *threads > 1 { "s" } else { "" };
+            rows.push(Row {
+                name: format!("codec ({threads} thread{plural})"),
+                ours: true,
+                what: format!(
+                    "quant_prune::float::encode(data, {dtype:?}) on {threads} rayon thread{plural}"
+                ),
+                comp: Box::new(move |d| Ok(pool.install(|| encode(d, dtype)))),
+                dec: Box::new(move |p| Ok(pool.install(|| decode(p, dtype, len))?)),
+            });
+            rows.push(Row {
+                name: format!("-m float ({threads} thread{plural})"),
+                ours: true,
+                what: format!(
+                    "hiercomp::compress(CompressOptions::new(Method::FLOAT).param(\"dtype\", \"{}\")) on {threads} rayon thread{plural}",
+                    dtype.name()
+                ),
+                comp: Box::new(move |d| Ok(pool.install(|| hiercomp::compress(d, &opts))?)),
+                dec: Box::new(move |p| Ok(pool.install(|| hiercomp::decompress(p))?)),
+            });
         }
         for level in [3, 19] {
-            if fast && level == 19 {
+            if args.fast && level == 19 {
                 continue;
             }
-            rows.push(measure(
-                &format!("zstd -{level}"),
-                data,
-                if level == 19 { 1 } else { repeat },
-                &|d| Ok(zstd::bulk::compress(d, level)?),
-                &|p| Ok(zstd::bulk::decompress(p, data.len())?),
-            )?);
+            rows.push(Row {
+                name: format!("zstd -{level}"),
+                ours: false,
+                what: format!("zstd::bulk::compress(level {level})"),
+                comp: Box::new(move |d| Ok(zstd::bulk::compress(d, level)?)),
+                dec: Box::new(move |p| Ok(zstd::bulk::decompress(p, len)?)),
+            });
         }
-        if !fast {
-            rows.push(measure(
-                "xz -9",
-                data,
-                1,
-                &|d| {
-                    let mut out = Vec::new();
-                    let mut e = liblzma::read::XzEncoder::new(d, 9);
-                    std::io::Read::read_to_end(&mut e, &mut out)?;
-                    Ok(out)
-                },
-                &|p| {
-                    let mut out = Vec::new();
-                    let mut d = liblzma::read::XzDecoder::new(p);
-                    std::io::Read::read_to_end(&mut d, &mut out)?;
-                    Ok(out)
-                },
-            )?);
+        if !args.fast {
+            rows.push(Row {
+                name: "xz -9".into(),
+                ours: false,
+                what: "liblzma::read::XzEncoder(level 9)".into(),
+                comp: Box::new(|d| read_all(liblzma::read::XzEncoder::new(d, 9))),
+                dec: Box::new(|p| read_all(liblzma::read::XzDecoder::new(p))),
+            });
         }
-        println!("== {title}: {} bytes ({dtype:?}) ==", data.len());
-        println!(
-            "{:<22} {:>12} {:>8} {:>11} {:>11}",
-            "tool", "bytes", "ratio", "comp MB/s", "dec MB/s"
-        );
-        for r in &rows {
-            println!(
-                "{:<22} {:>12} {:>7.2}% {:>11.1} {:>11.1}",
-                r.name,
-                r.bytes,
-                100.0 * r.bytes as f64 / data.len() as f64,
-                r.comp_mbs,
-                r.dec_mbs
-            );
+        let row_names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        eprint!("{title}:");
+        let samples = best_of_interleaved(repeat, &row_names, |i| {
+            eprint!(" {}", row_names[i]);
+            measure(&rows[i], data)
+        })?;
+        eprintln!();
+        if contenders.is_empty() {
+            contenders = rows
+                .iter()
+                .map(|r| Contender {
+                    name: r.name.clone(),
+                    ours: r.ours,
+                    mode: RunMode::InProcess,
+                    what: r.what.clone(),
+                    version: None,
+                })
+                .collect();
         }
-        println!();
+        let set = FloatDataSet {
+            title: title.to_string(),
+            dtype: format!("{dtype:?}"),
+            bytes: len as u64,
+            results: row_names
+                .iter()
+                .zip(&samples)
+                .map(|(n, s)| Figures::new(n, len as u64, *s))
+                .collect(),
+        };
+        print_set(&set);
+        data_sets.push(set);
+    }
+    if data_sets.is_empty() {
+        let only = args.only.as_deref().unwrap_or_default();
+        return Err(format!("no array's title contains {only:?}").into());
+    }
+    if let Some(path) = &args.json {
+        let report = Report::FloatPeers(FloatPeersReport {
+            run,
+            repeat,
+            models_dir: dir.display().to_string(),
+            only: args.only.clone(),
+            fast: args.fast,
+            contenders,
+            data_sets,
+        });
+        write_json(path, &report)?;
+        println!("wrote {}", path.display());
     }
     Ok(())
+}
+
+/// One array's table.
+fn print_set(set: &FloatDataSet) {
+    let mbs = |x: Option<f64>| x.map_or("-".into(), |v| format!("{v:.1}"));
+    println!("== {}: {} bytes ({}) ==", set.title, set.bytes, set.dtype);
+    println!(
+        "{:<22} {:>12} {:>8} {:>11} {:>11}",
+        "tool", "bytes", "ratio", "comp MB/s", "dec MB/s"
+    );
+    for r in &set.results {
+        println!(
+            "{:<22} {:>12} {:>7.2}% {:>11} {:>11}",
+            r.contender,
+            r.bytes,
+            100.0 * r.ratio.unwrap_or(0.0),
+            mbs(r.compress_mb_s),
+            mbs(r.decompress_mb_s)
+        );
+    }
+    println!();
 }
 
 /// The data of every F32 tensor of a GGUF v2/v3 file, concatenated in file order.

@@ -1,8 +1,9 @@
 //! `text-peers`: hiercomp's `cm` method against the usual general-purpose compressors.
 //!
 //! ```text
-//! cargo run --release -p benches --bin text-peers -- [--levels 5,9] [--no-external] \
-//!     [--json FILE] DIR_OR_FILE...
+//! cargo build --release -p hiercomp-cli -p benches
+//! target/release/text-peers [--levels 5,9] [--repeat N] [--no-external] \
+//!     [--hiercomp PATH] [--json FILE] DIR_OR_FILE...
 //! ```
 //!
 //! Every folder given is a corpus: each regular file directly in it (not recursive, sorted
@@ -13,7 +14,8 @@
 //!
 //! | row | what runs |
 //! |---|---|
-//! | `cm-N` | [`hiercomp::compress`] with `cm` at level `N`, one row per `--levels` entry |
+//! | `cm-N` | the `hiercomp` binary: `hiercomp compress -m cm -l N` to a `.hcz` file, `hiercomp decompress` of it to a file (external), one row per `--levels` entry |
+//! | `cm-N (in-process)` | [`hiercomp::compress`] / [`hiercomp::decompress`] with `cm` at level `N` on bytes in memory |
 //! | `zstd-19` | `zstd::bulk`, level 19 (in process) |
 //! | `xz-9e` | `liblzma`, preset `9 \| PRESET_EXTREME` (in process) |
 //! | `bzip2-9` | `bzip2`, `Compression::best()` (in process) |
@@ -21,32 +23,48 @@
 //! | `7zz-ppmd` | `7zz a -t7z -m0=PPMd:mem=1g:o=32 -mx=9`, whole archive size (external) |
 //! | `zpaq-m5` | `zpaq a … -m5`, whole archive size (external) |
 //!
+//! `cm-N` is timed exactly as `7zz` and `zpaq` are: a process started on a file, its
+//! times including process start-up and writing its output to a temporary folder, its
+//! size the size of the file it wrote. (`hiercomp` also syncs each file it writes to disk
+//! before renaming it into place; the peers do not, so this is pessimistic for `cm-N`.)
+//! The `hiercomp` binary is looked for next to this executable (`target/release/hiercomp`,
+//! built by `cargo build --release -p hiercomp-cli`) unless `--hiercomp PATH` names one;
+//! the run stops with an error when it is missing. The in-process row is the same codec
+//! without the process and the files, as the in-process peers are measured.
+//!
+//! Every time is the best of `--repeat N` runs (default 1), the same for every tool: each
+//! repetition runs every tool once on the file, in the order of the table, before the next
+//! repetition starts. Compressed sizes must be the same in every repetition.
+//!
 //! Every tool's output is decompressed and compared with the input byte for byte; any
-//! mismatch ends the run with an error and a non-zero exit status. External tools are run
-//! when found on `PATH` (and not disabled with `--no-external`); their timings include
-//! process start-up and writing the archive and the extracted file to a temporary folder,
-//! and their sizes include the archive's headers (file name, attributes), so they are
-//! slightly pessimistic on small files.
+//! mismatch ends the run with an error and a non-zero exit status. External peers are run
+//! when found on `PATH` (and not disabled with `--no-external`); their sizes include the
+//! archive's headers (file name, attributes), so they are slightly pessimistic on small
+//! files.
 //!
 //! The report gives, per corpus, a summary (total bytes, bits per byte, compress and
 //! decompress speed in MB/s, MB = 10^6 bytes), the compressed size of every file under
-//! every tool, and the ratio of each `cm` level's total to each peer's. `--json FILE`
-//! writes every per-file measurement as JSON.
+//! every tool, and the ratio of each `cm` row's total to each peer's. `--json FILE` writes
+//! all of it, with the date, commit, machine and command line, as a
+//! [`benches::report::TextPeersReport`] (render it with `render-results`).
 
-use std::error::Error;
+use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
+use benches::report::{
+    Contender, Figures, Report, RunMode, SizeRatio, TextCorpus, TextFile, TextPeersReport,
+};
+use benches::{
+    Result, RunInfo, Sample, TempDir, best_of_interleaved, check_roundtrip, collect_corpora,
+    file_name, timed, write_json,
+};
 use clap::Parser;
 use hiercomp::{CompressOptions, Method};
-use serde_json::{Value, json};
-
-/// Results of this binary's helpers.
-type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
 /// Command line.
 #[derive(Debug, Parser)]
@@ -55,10 +73,17 @@ struct Args {
     /// cm levels to run (1..=9), comma separated.
     #[arg(long, value_delimiter = ',', default_value = "5,9")]
     levels: Vec<u8>,
-    /// Skip the external tools (7zz, zpaq) even when they are installed.
+    /// Best of this many runs for every tool (ours and the peers alike), the tools
+    /// alternating within each run.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    repeat: u32,
+    /// Skip the external peers (7zz, zpaq) even when they are installed.
     #[arg(long)]
     no_external: bool,
-    /// Write every per-file measurement as JSON to this file.
+    /// The `hiercomp` binary [default: `hiercomp` next to this executable].
+    #[arg(long, value_name = "PATH")]
+    hiercomp: Option<PathBuf>,
+    /// Write the whole result (with date, commit, machine, command) as JSON to this file.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
     /// Folders (each one a corpus, non-recursive) or single files.
@@ -69,8 +94,10 @@ struct Args {
 /// One compressor configuration, a row of the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tool {
-    /// hiercomp `cm` at a level.
+    /// hiercomp `cm` at a level, the `hiercomp` binary on files.
     Cm(u8),
+    /// hiercomp `cm` at a level, library calls in this process.
+    CmInProcess(u8),
     /// zstd level 19.
     Zstd,
     /// xz preset 9, extreme.
@@ -90,6 +117,7 @@ impl Tool {
     fn name(self) -> String {
         match self {
             Tool::Cm(level) => format!("cm-{level}"),
+            Tool::CmInProcess(level) => format!("cm-{level} (in-process)"),
             Tool::Zstd => "zstd-19".into(),
             Tool::Xz => "xz-9e".into(),
             Tool::Bzip2 => "bzip2-9".into(),
@@ -99,72 +127,112 @@ impl Tool {
         }
     }
 
-    /// The program an external tool runs, `None` for in-process tools.
-    fn program(self) -> Option<&'static str> {
-        match self {
-            Tool::SevenZip => Some("7zz"),
-            Tool::Zpaq => Some("zpaq"),
-            _ => None,
+    /// Whether the row is hiercomp.
+    fn ours(self) -> bool {
+        matches!(self, Tool::Cm(_) | Tool::CmInProcess(_))
+    }
+
+    /// The row's description for the JSON report.
+    fn contender(self, hiercomp: Option<&HiercompBinary>) -> Contender {
+        let (mode, what, version) = match self {
+            Tool::Cm(level) => (
+                RunMode::Process,
+                format!(
+                    "{} compress -m cm -l {level} -k -f -o OUT.hcz FILE; \
+                     {0} decompress -k -f -o OUT OUT.hcz",
+                    hiercomp.map_or("hiercomp".into(), |h| h.path.display().to_string())
+                ),
+                hiercomp.and_then(|h| h.version.clone()),
+            ),
+            Tool::CmInProcess(level) => (
+                RunMode::InProcess,
+                format!(
+                    "hiercomp::compress(CompressOptions::new(Method::CM).level({level})); \
+                     hiercomp::decompress"
+                ),
+                Some(format!("hiercomp {}", env!("CARGO_PKG_VERSION"))),
+            ),
+            Tool::Zstd => (
+                RunMode::InProcess,
+                "zstd::bulk::compress(level 19)".into(),
+                None,
+            ),
+            Tool::Xz => (
+                RunMode::InProcess,
+                "liblzma::encode_all(9 | PRESET_EXTREME)".into(),
+                None,
+            ),
+            Tool::Bzip2 => (
+                RunMode::InProcess,
+                "bzip2::read::BzEncoder(Compression::best())".into(),
+                None,
+            ),
+            Tool::Brotli => (
+                RunMode::InProcess,
+                "brotli::BrotliCompress(quality 11, lgwin 24)".into(),
+                None,
+            ),
+            Tool::SevenZip => (
+                RunMode::Process,
+                "7zz a -t7z -m0=PPMd:mem=1g:o=32 -mx=9 OUT.7z FILE; 7zz e -so OUT.7z".into(),
+                version_banner("7zz"),
+            ),
+            Tool::Zpaq => (
+                RunMode::Process,
+                "zpaq a OUT.zpaq FILE -m5; zpaq x OUT.zpaq -to DIR".into(),
+                version_banner("zpaq"),
+            ),
+        };
+        Contender {
+            name: self.name(),
+            ours: self.ours(),
+            mode,
+            what,
+            version,
         }
     }
 }
 
-/// One tool on one file.
-#[derive(Debug, Clone, Copy)]
-struct Measurement {
-    /// Compressed size in bytes.
-    bytes: u64,
-    /// Compression wall time.
-    compress: Duration,
-    /// Decompression wall time.
-    decompress: Duration,
-}
-
-/// One input file and its results, in the order of the tools.
+/// The `hiercomp` executable that the `cm-N` rows run.
 #[derive(Debug)]
-struct FileResult {
-    name: String,
-    size: u64,
-    results: Vec<Measurement>,
+struct HiercompBinary {
+    path: PathBuf,
+    version: Option<String>,
 }
 
-/// A folder (or the loose files of the command line) and its results.
-#[derive(Debug)]
-struct Corpus {
-    name: String,
-    path: Option<PathBuf>,
-    files: Vec<PathBuf>,
-    results: Vec<FileResult>,
-}
-
-/// A temporary folder, removed (with its contents) when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    /// Creates a folder with a unique name under [`std::env::temp_dir`].
-    fn new() -> Result<Self> {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let path = std::env::temp_dir().join(format!(
-            "hiercomp-text-peers-{}-{nanos}",
-            std::process::id()
-        ));
-        fs::create_dir(&path)
-            .map_err(|e| format!("cannot create temporary folder {}: {e}", path.display()))?;
-        Ok(Self(path))
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        // Best effort: a leftover folder in the temp dir is not worth failing over.
-        let _ = fs::remove_dir_all(&self.0);
+impl HiercompBinary {
+    /// `flag`, or `hiercomp` next to this executable; an error naming the build command
+    /// when it is missing or does not start.
+    fn find(flag: Option<&Path>) -> Result<Self> {
+        let path = match flag {
+            Some(p) => p.to_path_buf(),
+            None => {
+                let exe = std::env::current_exe()
+                    .map_err(|e| format!("cannot locate this executable: {e}"))?;
+                exe.parent()
+                    .unwrap_or(Path::new("."))
+                    .join(format!("hiercomp{}", std::env::consts::EXE_SUFFIX))
+            }
+        };
+        let how = "build it with `cargo build --release -p hiercomp-cli` or pass --hiercomp PATH";
+        if !path.is_file() {
+            return Err(format!("no hiercomp binary at {}: {how}", path.display()).into());
+        }
+        let out = Command::new(&path)
+            .arg("--version")
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run {}: {e} ({how})", path.display()))?;
+        if !out.status.success() {
+            return Err(format!(
+                "{} --version failed ({}); is it the hiercomp CLI? {how}",
+                path.display(),
+                out.status
+            )
+            .into());
+        }
+        let version = first_line(&out.stdout);
+        Ok(Self { path, version })
     }
 }
 
@@ -183,130 +251,156 @@ fn try_main() -> Result<()> {
     if let Some(bad) = args.levels.iter().find(|&&l| !(1..=9).contains(&l)) {
         return Err(format!("cm level {bad} is not in 1..=9").into());
     }
-    let mut corpora = collect_corpora(&args.paths)?;
+    let repeat = args.repeat as usize;
+    let corpora = collect_corpora(&args.paths)?;
+    let hiercomp = if args.levels.is_empty() {
+        None
+    } else {
+        Some(HiercompBinary::find(args.hiercomp.as_deref())?)
+    };
 
-    let command_line = shell_words(std::env::args());
-    let machine = Machine::detect();
-    println!("command: {command_line}");
-    println!(
-        "machine: {} | {} CPUs | {}",
-        machine.arch,
-        machine.cpus,
-        machine.cpu_model.as_deref().unwrap_or("CPU model unknown")
-    );
+    let run = RunInfo::collect();
+    print!("{}", run.header());
 
-    let mut tools: Vec<Tool> = args.levels.iter().map(|&l| Tool::Cm(l)).collect();
+    let mut tools: Vec<Tool> = Vec::new();
+    for &l in &args.levels {
+        tools.extend([Tool::Cm(l), Tool::CmInProcess(l)]);
+    }
     tools.extend([Tool::Zstd, Tool::Xz, Tool::Bzip2, Tool::Brotli]);
+    let mut notes = Vec::new();
     for tool in [Tool::SevenZip, Tool::Zpaq] {
-        let program = tool.program().unwrap_or_default();
+        let program = program(tool);
         if args.no_external {
-            println!("note: {} skipped (--no-external)", tool.name());
+            notes.push(format!("{} skipped (--no-external)", tool.name()));
         } else if !is_installed(program) {
-            println!(
-                "note: {} skipped ({program} not found on PATH)",
+            notes.push(format!(
+                "{} skipped ({program} not found on PATH)",
                 tool.name()
-            );
+            ));
         } else {
             tools.push(tool);
         }
     }
-    println!(
-        "note: external tools' timings include process start-up and temporary files; \
-         their sizes are whole archives"
+    if let Some(h) = &hiercomp {
+        notes.push(format!(
+            "cm-N runs {} ({}) as a process on files, like 7zz and zpaq; cm-N (in-process) \
+             calls the library compiled into this binary",
+            h.path.display(),
+            h.version.as_deref().unwrap_or("version unknown")
+        ));
+    }
+    notes.push(
+        "process rows' timings include process start-up and temporary files; 7zz and zpaq \
+         sizes are whole archives"
+            .into(),
     );
+    notes.push(format!(
+        "times: best of {repeat} for every tool, the tools alternating within each repetition"
+    ));
+    for note in &notes {
+        println!("note: {note}");
+    }
 
-    let tmp = TempDir::new()?;
-    for corpus in &mut corpora {
+    let names: Vec<String> = tools.iter().map(|t| t.name()).collect();
+    let tmp = TempDir::new("hiercomp-text-peers")?;
+    let mut reports = Vec::with_capacity(corpora.len());
+    for corpus in &corpora {
+        let mut files = Vec::with_capacity(corpus.files.len());
+        let mut totals = vec![Sample::ZERO; tools.len()];
         for path in &corpus.files {
             let data =
                 fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
             let name = file_name(path);
             eprint!("{}/{name}:", corpus.name);
-            let mut results = Vec::with_capacity(tools.len());
-            for &tool in &tools {
-                eprint!(" {}", tool.name());
+            let samples = best_of_interleaved(repeat, &names, |i| {
+                eprint!(" {}", names[i]);
                 let _ = io::stderr().flush();
-                let m = run_tool(tool, &data, path, tmp.path())
-                    .map_err(|e| format!("{} on {}: {e}", tool.name(), path.display()))?;
-                results.push(m);
-            }
+                run_tool(tools[i], hiercomp.as_ref(), &data, path, tmp.path())
+                    .map_err(|e| format!("{} on {}: {e}", names[i], path.display()).into())
+            })?;
             eprintln!();
-            corpus.results.push(FileResult {
+            for (t, s) in totals.iter_mut().zip(&samples) {
+                *t = *t + *s;
+            }
+            let size = data.len() as u64;
+            files.push(TextFile {
                 name,
-                size: data.len() as u64,
-                results,
+                size,
+                results: names
+                    .iter()
+                    .zip(&samples)
+                    .map(|(n, s)| Figures::new(n, size, *s))
+                    .collect(),
             });
         }
-        print!("{}", report(corpus, &tools));
+        let input_bytes: u64 = files.iter().map(|f| f.size).sum();
+        let totals: Vec<Figures> = names
+            .iter()
+            .zip(&totals)
+            .map(|(n, s)| Figures::new(n, input_bytes, *s))
+            .collect();
+        let mut ratios = Vec::new();
+        for (tool, ours) in tools.iter().zip(&totals) {
+            if !tool.ours() {
+                continue;
+            }
+            for (peer_tool, peer) in tools.iter().zip(&totals) {
+                if peer_tool.ours() || peer.bytes == 0 {
+                    continue;
+                }
+                ratios.push(SizeRatio {
+                    ours: ours.contender.clone(),
+                    peer: peer.contender.clone(),
+                    ratio: ours.bytes as f64 / peer.bytes as f64,
+                });
+            }
+        }
+        let report = TextCorpus {
+            name: corpus.name.clone(),
+            path: corpus.path.as_ref().map(|p| p.display().to_string()),
+            input_bytes,
+            totals,
+            files,
+            ratios,
+        };
+        print!("{}", render_corpus(&report, &tools));
+        reports.push(report);
     }
 
     if let Some(json_path) = &args.json {
-        let doc = to_json(&command_line, &machine, &tools, &corpora);
-        let text = serde_json::to_string_pretty(&doc)?;
-        fs::write(json_path, text + "\n")
-            .map_err(|e| format!("cannot write {}: {e}", json_path.display()))?;
+        let report = Report::TextPeers(TextPeersReport {
+            run,
+            repeat,
+            contenders: tools
+                .iter()
+                .map(|t| t.contender(hiercomp.as_ref()))
+                .collect(),
+            notes,
+            corpora: reports,
+        });
+        write_json(json_path, &report)?;
         println!("\nwrote {}", json_path.display());
     }
     Ok(())
 }
 
-/// Folders become corpora of their files; loose files are gathered into one corpus.
-fn collect_corpora(paths: &[PathBuf]) -> Result<Vec<Corpus>> {
-    let mut corpora = Vec::new();
-    let mut loose = Vec::new();
-    for path in paths {
-        let meta =
-            fs::metadata(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-        if meta.is_dir() {
-            let mut files = Vec::new();
-            let entries =
-                fs::read_dir(path).map_err(|e| format!("cannot list {}: {e}", path.display()))?;
-            for entry in entries {
-                let entry = entry.map_err(|e| format!("cannot list {}: {e}", path.display()))?;
-                // `metadata` follows symbolic links, so a link to a file counts as a file.
-                if fs::metadata(entry.path()).is_ok_and(|m| m.is_file()) {
-                    files.push(entry.path());
-                }
-            }
-            files.sort();
-            if files.is_empty() {
-                return Err(format!("{} has no files", path.display()).into());
-            }
-            corpora.push(Corpus {
-                name: file_name(path),
-                path: Some(path.clone()),
-                files,
-                results: Vec::new(),
-            });
-        } else {
-            loose.push(path.clone());
-        }
-    }
-    if !loose.is_empty() {
-        corpora.push(Corpus {
-            name: "files".into(),
-            path: None,
-            files: loose,
-            results: Vec::new(),
-        });
-    }
-    Ok(corpora)
-}
-
-/// The last component of `path`, for display.
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .unwrap_or(path.as_os_str())
-        .to_string_lossy()
-        .into_owned()
-}
-
-/// Runs `tool` on `data` (read from `path`), checks the round trip, and times both ways.
-fn run_tool(tool: Tool, data: &[u8], path: &Path, tmp: &Path) -> Result<Measurement> {
+/// Runs `tool` once on `data` (read from `path`), checks the round trip, and times both
+/// ways.
+fn run_tool(
+    tool: Tool,
+    hiercomp: Option<&HiercompBinary>,
+    data: &[u8],
+    path: &Path,
+    tmp: &Path,
+) -> Result<Sample> {
     let (packed_len, compress, unpacked, decompress) = match tool {
+        Tool::Cm(level) => {
+            let bin = hiercomp.ok_or("no hiercomp binary")?;
+            return run_hiercomp(&bin.path, level, data, path, tmp);
+        }
         Tool::SevenZip => return run_7zz(data, path, tmp),
         Tool::Zpaq => return run_zpaq(data, path, tmp),
-        Tool::Cm(level) => {
+        Tool::CmInProcess(level) => {
             let opts = CompressOptions::new(Method::CM).level(level);
             let (packed, c) = timed(|| hiercomp::compress(data, &opts))?;
             let (unpacked, d) = timed(|| hiercomp::decompress(&packed))?;
@@ -352,20 +446,11 @@ fn run_tool(tool: Tool, data: &[u8], path: &Path, tmp: &Path) -> Result<Measurem
         }
     };
     check_roundtrip(data, &unpacked)?;
-    Ok(Measurement {
+    Ok(Sample {
         bytes: packed_len as u64,
         compress,
         decompress,
     })
-}
-
-/// Runs `f` once and returns its value with the wall time it took.
-fn timed<T, E: Into<Box<dyn Error>>>(
-    f: impl FnOnce() -> std::result::Result<T, E>,
-) -> Result<(T, Duration)> {
-    let start = Instant::now();
-    let value = f().map_err(Into::into)?;
-    Ok((value, start.elapsed()))
 }
 
 /// Reads a reader to its end.
@@ -375,19 +460,13 @@ fn read_all(mut r: impl Read) -> io::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// An error unless `got` is exactly `want`.
-fn check_roundtrip(want: &[u8], got: &[u8]) -> Result<()> {
-    if want == got {
-        return Ok(());
+/// The program an external peer runs.
+fn program(tool: Tool) -> &'static str {
+    match tool {
+        Tool::SevenZip => "7zz",
+        Tool::Zpaq => "zpaq",
+        _ => "",
     }
-    let first = want.iter().zip(got).position(|(a, b)| a != b);
-    let at = first.unwrap_or(want.len().min(got.len()));
-    Err(format!(
-        "round trip MISMATCH: decompressed {} bytes, expected {}, first difference at byte {at}",
-        got.len(),
-        want.len()
-    )
-    .into())
 }
 
 /// Whether `program` can be started (a `which`-like check).
@@ -400,25 +479,47 @@ fn is_installed(program: &str) -> bool {
         .is_ok()
 }
 
+/// The first non-empty line `program` prints when run without arguments (7zz and zpaq
+/// print their version there).
+fn version_banner(program: &str) -> Option<String> {
+    let out = Command::new(program).stdin(Stdio::null()).output().ok()?;
+    first_line(&out.stdout).or_else(|| first_line(&out.stderr))
+}
+
+/// The first non-empty line of `bytes`, trimmed.
+fn first_line(bytes: &[u8]) -> Option<String> {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map(str::to_string)
+}
+
 /// Runs `program` with `args` in `dir`, failing with its stderr unless it exits with 0;
 /// returns its stdout.
-fn run_program(program: &str, args: &[&std::ffi::OsStr], dir: &Path) -> Result<Vec<u8>> {
+fn run_program(program: &Path, args: &[&OsStr], dir: &Path) -> Result<Vec<u8>> {
     let out = Command::new(program)
         .args(args)
         .current_dir(dir)
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| format!("cannot run {program}: {e}"))?;
+        .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        return Err(format!("{program} failed ({}): {}", out.status, stderr.trim()).into());
+        return Err(format!(
+            "{} failed ({}): {}",
+            program.display(),
+            out.status,
+            stderr.trim()
+        )
+        .into());
     }
     Ok(out.stdout)
 }
 
 /// The folder holding `path` and its name in it: external tools run in that folder on the
 /// bare name, so the archives store a short name.
-fn split_path(path: &Path) -> Result<(PathBuf, &std::ffi::OsStr)> {
+fn split_path(path: &Path) -> Result<(PathBuf, &OsStr)> {
     let name = path
         .file_name()
         .ok_or_else(|| format!("{} has no file name", path.display()))?;
@@ -438,15 +539,76 @@ fn remove_if_exists(path: &Path) -> Result<()> {
     }
 }
 
+/// The size of a file an external tool wrote.
+fn output_len(path: &Path) -> Result<u64> {
+    Ok(fs::metadata(path)
+        .map_err(|e| format!("no output at {}: {e}", path.display()))?
+        .len())
+}
+
+/// The `hiercomp` binary, `cm` at `level`: compresses the file to `tmp/out.hcz`,
+/// decompresses that to `tmp/out.dec`; size of the `.hcz` file.
+fn run_hiercomp(bin: &Path, level: u8, data: &[u8], path: &Path, tmp: &Path) -> Result<Sample> {
+    let (dir, name) = split_path(path)?;
+    let packed = tmp.join("out.hcz");
+    let unpacked = tmp.join("out.dec");
+    remove_if_exists(&packed)?;
+    remove_if_exists(&unpacked)?;
+    let level = level.to_string();
+    let start = Instant::now();
+    run_program(
+        bin,
+        &[
+            "compress".as_ref(),
+            "-m".as_ref(),
+            "cm".as_ref(),
+            "-l".as_ref(),
+            level.as_ref(),
+            "-k".as_ref(),
+            "-f".as_ref(),
+            "-o".as_ref(),
+            packed.as_os_str(),
+            name,
+        ],
+        &dir,
+    )?;
+    let compress = start.elapsed();
+    let bytes = output_len(&packed)?;
+    let start = Instant::now();
+    run_program(
+        bin,
+        &[
+            "decompress".as_ref(),
+            "-k".as_ref(),
+            "-f".as_ref(),
+            "-o".as_ref(),
+            unpacked.as_os_str(),
+            packed.as_os_str(),
+        ],
+        tmp,
+    )?;
+    let decompress = start.elapsed();
+    let back =
+        fs::read(&unpacked).map_err(|e| format!("cannot read {}: {e}", unpacked.display()))?;
+    check_roundtrip(data, &back)?;
+    remove_if_exists(&packed)?;
+    remove_if_exists(&unpacked)?;
+    Ok(Sample {
+        bytes,
+        compress,
+        decompress,
+    })
+}
+
 /// 7-Zip PPMd, order 32, 1 GiB model: archive size; decompression to stdout.
-fn run_7zz(data: &[u8], path: &Path, tmp: &Path) -> Result<Measurement> {
+fn run_7zz(data: &[u8], path: &Path, tmp: &Path) -> Result<Sample> {
     let (dir, name) = split_path(path)?;
     let archive = tmp.join("out.7z");
     remove_if_exists(&archive)?;
     let a = archive.as_os_str();
     let start = Instant::now();
     run_program(
-        "7zz",
+        Path::new("7zz"),
         &[
             "a".as_ref(),
             "-t7z".as_ref(),
@@ -460,13 +622,13 @@ fn run_7zz(data: &[u8], path: &Path, tmp: &Path) -> Result<Measurement> {
         &dir,
     )?;
     let compress = start.elapsed();
-    let bytes = archive_len(&archive)?;
+    let bytes = output_len(&archive)?;
     let start = Instant::now();
-    let unpacked = run_program("7zz", &["e".as_ref(), "-so".as_ref(), a], tmp)?;
+    let unpacked = run_program(Path::new("7zz"), &["e".as_ref(), "-so".as_ref(), a], tmp)?;
     let decompress = start.elapsed();
     check_roundtrip(data, &unpacked)?;
     remove_if_exists(&archive)?;
-    Ok(Measurement {
+    Ok(Sample {
         bytes,
         compress,
         decompress,
@@ -474,7 +636,7 @@ fn run_7zz(data: &[u8], path: &Path, tmp: &Path) -> Result<Measurement> {
 }
 
 /// zpaq method 5: archive size; extraction into a fresh folder.
-fn run_zpaq(data: &[u8], path: &Path, tmp: &Path) -> Result<Measurement> {
+fn run_zpaq(data: &[u8], path: &Path, tmp: &Path) -> Result<Sample> {
     let (dir, name) = split_path(path)?;
     let archive = tmp.join("out.zpaq");
     let out_dir = tmp.join("zpaq-out");
@@ -485,12 +647,16 @@ fn run_zpaq(data: &[u8], path: &Path, tmp: &Path) -> Result<Measurement> {
     }
     let a = archive.as_os_str();
     let start = Instant::now();
-    run_program("zpaq", &["a".as_ref(), a, name, "-m5".as_ref()], &dir)?;
+    run_program(
+        Path::new("zpaq"),
+        &["a".as_ref(), a, name, "-m5".as_ref()],
+        &dir,
+    )?;
     let compress = start.elapsed();
-    let bytes = archive_len(&archive)?;
+    let bytes = output_len(&archive)?;
     let start = Instant::now();
     run_program(
-        "zpaq",
+        Path::new("zpaq"),
         &["x".as_ref(), a, "-to".as_ref(), out_dir.as_os_str()],
         tmp,
     )?;
@@ -502,139 +668,54 @@ fn run_zpaq(data: &[u8], path: &Path, tmp: &Path) -> Result<Measurement> {
     remove_if_exists(&archive)?;
     fs::remove_dir_all(&out_dir)
         .map_err(|e| format!("cannot remove {}: {e}", out_dir.display()))?;
-    Ok(Measurement {
+    Ok(Sample {
         bytes,
         compress,
         decompress,
     })
 }
 
-/// The size of an archive an external tool wrote.
-fn archive_len(path: &Path) -> Result<u64> {
-    Ok(fs::metadata(path)
-        .map_err(|e| format!("no archive at {}: {e}", path.display()))?
-        .len())
+/// `x` with `digits` decimals, or `-`.
+fn opt(x: Option<f64>, digits: usize) -> String {
+    x.map_or("-".into(), |v| format!("{v:.digits$}"))
 }
 
-/// Where the numbers were measured.
-#[derive(Debug)]
-struct Machine {
-    arch: String,
-    cpus: usize,
-    cpu_model: Option<String>,
-}
-
-impl Machine {
-    fn detect() -> Self {
-        let arch = Command::new("uname")
-            .arg("-m")
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| std::env::consts::ARCH.to_string());
-        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let cpu_model = fs::read_to_string("/proc/cpuinfo").ok().and_then(|text| {
-            text.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_string())
-        });
-        Self {
-            arch,
-            cpus,
-            cpu_model,
-        }
-    }
-}
-
-/// The command line, with arguments quoted where a shell would need it.
-fn shell_words(args: impl Iterator<Item = String>) -> String {
-    args.map(|a| {
-        let plain = !a.is_empty()
-            && a.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_./=,:+@%".contains(c));
-        if plain {
-            a
-        } else {
-            format!("'{}'", a.replace('\'', r"'\''"))
-        }
-    })
-    .collect::<Vec<_>>()
-    .join(" ")
-}
-
-/// MB/s (10^6 bytes per second) of `bytes` processed in `time`.
-fn mb_per_s(bytes: u64, time: Duration) -> String {
-    let s = time.as_secs_f64();
-    if s > 0.0 {
-        format!("{:.2}", bytes as f64 / 1e6 / s)
-    } else {
-        "-".into()
-    }
-}
-
-/// Bits per input byte.
-fn bpb(packed: u64, original: u64) -> String {
-    if original > 0 {
-        format!("{:.3}", 8.0 * packed as f64 / original as f64)
-    } else {
-        "-".into()
-    }
-}
-
-/// The three tables of one corpus.
-fn report(corpus: &Corpus, tools: &[Tool]) -> String {
-    let names: Vec<String> = tools.iter().map(|t| t.name()).collect();
-    let total_in: u64 = corpus.results.iter().map(|f| f.size).sum();
-    let totals: Vec<Measurement> = (0..tools.len())
-        .map(|i| {
-            corpus.results.iter().fold(
-                Measurement {
-                    bytes: 0,
-                    compress: Duration::ZERO,
-                    decompress: Duration::ZERO,
-                },
-                |acc, f| Measurement {
-                    bytes: acc.bytes + f.results[i].bytes,
-                    compress: acc.compress + f.results[i].compress,
-                    decompress: acc.decompress + f.results[i].decompress,
-                },
-            )
-        })
-        .collect();
-
+/// The three tables of one corpus, and a note where a level's process and in-process
+/// sizes differ (the `hiercomp` binary then comes from another build than this one).
+fn render_corpus(corpus: &TextCorpus, tools: &[Tool]) -> String {
     let mut s = String::new();
     let where_ = corpus
         .path
         .as_ref()
-        .map_or(String::new(), |p| format!(" ({})", p.display()));
+        .map_or(String::new(), |p| format!(" ({p})"));
     let _ = writeln!(
         s,
-        "\n== corpus {}{where_}: {} files, {total_in} bytes ==\n",
+        "\n== corpus {}{where_}: {} files, {} bytes ==\n",
         corpus.name,
-        corpus.results.len()
+        corpus.files.len(),
+        corpus.input_bytes
     );
-    let tool_w = names.iter().map(String::len).max().unwrap_or(4).max(4);
+    let names: Vec<&str> = corpus.totals.iter().map(|t| t.contender.as_str()).collect();
+    let tool_w = names.iter().map(|n| n.len()).max().unwrap_or(4).max(4);
     let _ = writeln!(
         s,
         "{:<tool_w$}  {:>12}  {:>7}  {:>10}  {:>10}",
         "tool", "bytes", "bpb", "comp MB/s", "dec MB/s"
     );
-    for (name, t) in names.iter().zip(&totals) {
+    for t in &corpus.totals {
         let _ = writeln!(
             s,
-            "{name:<tool_w$}  {:>12}  {:>7}  {:>10}  {:>10}",
+            "{:<tool_w$}  {:>12}  {:>7}  {:>10}  {:>10}",
+            t.contender,
             t.bytes,
-            bpb(t.bytes, total_in),
-            mb_per_s(total_in, t.compress),
-            mb_per_s(total_in, t.decompress)
+            opt(t.bits_per_byte, 3),
+            opt(t.compress_mb_s, 2),
+            opt(t.decompress_mb_s, 2)
         );
     }
 
     let file_w = corpus
-        .results
+        .files
         .iter()
         .map(|f| f.name.len())
         .max()
@@ -646,83 +727,36 @@ fn report(corpus: &Corpus, tools: &[Tool]) -> String {
         let _ = write!(s, "  {name:>w$}");
     }
     s.push('\n');
-    for f in &corpus.results {
+    for f in &corpus.files {
         let _ = write!(s, "{:<file_w$}  {:>9}", f.name, f.size);
         for (m, w) in f.results.iter().zip(&col_w) {
             let _ = write!(s, "  {:>w$}", m.bytes);
         }
         s.push('\n');
     }
-    let _ = write!(s, "{:<file_w$}  {:>9}", "total", total_in);
-    for (t, w) in totals.iter().zip(&col_w) {
+    let _ = write!(s, "{:<file_w$}  {:>9}", "total", corpus.input_bytes);
+    for (t, w) in corpus.totals.iter().zip(&col_w) {
         let _ = write!(s, "  {:>w$}", t.bytes);
     }
     s.push_str("\n\n");
 
+    for r in &corpus.ratios {
+        let _ = writeln!(s, "{} / {} = {:.3}", r.ours, r.peer, r.ratio);
+    }
     for (i, tool) in tools.iter().enumerate() {
-        if !matches!(tool, Tool::Cm(_)) {
+        let Tool::Cm(level) = *tool else { continue };
+        let Some(j) = tools.iter().position(|&t| t == Tool::CmInProcess(level)) else {
             continue;
-        }
-        for (j, peer) in tools.iter().enumerate() {
-            if matches!(peer, Tool::Cm(_)) || totals[j].bytes == 0 {
-                continue;
-            }
+        };
+        let (a, b) = (&corpus.totals[i], &corpus.totals[j]);
+        if a.bytes != b.bytes {
             let _ = writeln!(
                 s,
-                "{} / {} = {:.3}",
-                names[i],
-                names[j],
-                totals[i].bytes as f64 / totals[j].bytes as f64
+                "note: {} wrote {} bytes, {} {} bytes: the hiercomp binary may come from \
+                 another build than this one",
+                a.contender, a.bytes, b.contender, b.bytes
             );
         }
     }
     s
-}
-
-/// All measurements as one JSON document.
-fn to_json(command: &str, machine: &Machine, tools: &[Tool], corpora: &[Corpus]) -> Value {
-    let corpora: Vec<Value> = corpora
-        .iter()
-        .map(|c| {
-            let files: Vec<Value> = c
-                .results
-                .iter()
-                .map(|f| {
-                    let results: Vec<Value> = tools
-                        .iter()
-                        .zip(&f.results)
-                        .map(|(t, m)| {
-                            json!({
-                                "tool": t.name(),
-                                "bytes": m.bytes,
-                                "bits_per_byte": if f.size > 0 {
-                                    8.0 * m.bytes as f64 / f.size as f64
-                                } else {
-                                    0.0
-                                },
-                                "compress_s": m.compress.as_secs_f64(),
-                                "decompress_s": m.decompress.as_secs_f64(),
-                            })
-                        })
-                        .collect();
-                    json!({ "name": f.name, "size": f.size, "results": results })
-                })
-                .collect();
-            json!({
-                "name": c.name,
-                "path": c.path.as_ref().map(|p| p.display().to_string()),
-                "files": files,
-            })
-        })
-        .collect();
-    json!({
-        "command": command,
-        "machine": {
-            "arch": machine.arch,
-            "cpus": machine.cpus,
-            "cpu_model": machine.cpu_model,
-        },
-        "tools": tools.iter().map(|t| t.name()).collect::<Vec<_>>(),
-        "corpora": corpora,
-    })
 }

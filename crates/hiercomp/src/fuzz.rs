@@ -90,9 +90,7 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
                 s.to_bytes().expect("encode"),
             ]
         }
-        "slugger_roundtrip" => vec![
-            (0u8..40).flat_map(|i| [i % 9, (i * 5 + 3) % 13]).collect(),
-        ],
+        "slugger_roundtrip" => vec![(0u8..40).flat_map(|i| [i % 9, (i * 5 + 3) % 13]).collect()],
         "edge_list_parse" => vec![graph],
         _ => Vec::new(),
     }

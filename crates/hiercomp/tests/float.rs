@@ -162,7 +162,9 @@ fn minilm_safetensors_regression() {
             fp32.extend_from_slice(t.data());
         }
     }
-    let opts = CompressOptions::new(Method::FLOAT).param("dtype", "f32").unwrap();
+    let opts = CompressOptions::new(Method::FLOAT)
+        .param("dtype", "f32")
+        .unwrap();
     let c = compress(&fp32, &opts).unwrap();
     let ratio = c.len() as f64 / fp32.len() as f64;
     assert!(ratio <= 0.83, "fp32 tensors: ratio {ratio}");
