@@ -10,7 +10,7 @@
 //!   bit of 64 KiB of generated pseudo-text.
 //! * `cm`: [`hiercomp::compress`] with `cm` at levels 1 and 5 on the same text.
 //!
-//! Everything is generated deterministically (xorshift), so runs are comparable.
+//! Everything is generated deterministically (a seeded xoshiro generator), so runs are comparable.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -25,17 +25,17 @@ const BITS: usize = 1 << 20;
 /// Bytes of pseudo-text for the model and `cm` groups.
 const TEXT_LEN: usize = 64 << 10;
 
-/// xorshift64: small, fast, deterministic.
-struct XorShift(u64);
+/// The workspace's seeded generator.
+struct XorShift(rand_xoshiro::Xoshiro256PlusPlus);
 
 impl XorShift {
+    fn new(seed: u64) -> Self {
+        use rand_xoshiro::rand_core::SeedableRng;
+        XorShift(rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed))
+    }
     fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
+        use rand_xoshiro::rand_core::RngCore;
+        self.0.next_u64()
     }
 }
 
@@ -43,7 +43,7 @@ impl XorShift {
 /// good model's are, and each bit is drawn from its own probability, so the coder sees
 /// realistic (compressible) input.
 fn skewed_bits() -> Vec<(bool, u32)> {
-    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    let mut rng = XorShift::new(0x9e37_79b9_7f4a_7c15);
     (0..BITS)
         .map(|_| {
             // The cube of a uniform value in [0, 1) sits near 0 most of the time; mirror

@@ -655,14 +655,11 @@ pub fn advise_huge_pages<T>(v: &[T]) {
 mod tests {
     use super::*;
 
-    /// A xorshift32 generator of test data.
-    fn xorshift(mut s: u32) -> impl FnMut() -> u32 {
-        move || {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            s
-        }
+    /// Test data from the workspace's seeded generator.
+    fn xorshift(s: u32) -> impl FnMut() -> u32 {
+        use rand_xoshiro::rand_core::{RngCore, SeedableRng};
+        let mut r = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(u64::from(s));
+        move || r.next_u32()
     }
 
     #[test]

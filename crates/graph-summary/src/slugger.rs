@@ -48,6 +48,8 @@
 use crate::refine::{Forest, PairMap};
 use crate::summary::NO_PARENT;
 use crate::{Graph, Result, SluggerSummary};
+use rand_xoshiro::SplitMix64;
+use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 use rayon::prelude::*;
 
 /// Configuration of the SLUGGER summarizer.
@@ -111,16 +113,17 @@ struct Entry {
     kids: [u32; 4],
 }
 
-/// SplitMix64: small, fast and good enough for sampling and hashing.
-struct Rng(u64);
+/// SplitMix64 (the workspace's generator, from `rand_xoshiro`): small, fast and good enough
+/// for sampling and hashing; with the bounded draw the summarizer uses.
+struct Rng(SplitMix64);
 
 impl Rng {
+    fn new(seed: u64) -> Self {
+        Rng(SplitMix64::seed_from_u64(seed))
+    }
+
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     fn below(&mut self, n: usize) -> usize {
@@ -664,7 +667,7 @@ impl<'g> State<'g> {
             .filter(|q| q.len() > 1)
             .map(|q| GroupRun {
                 q,
-                rng: Rng(rng.next()),
+                rng: Rng::new(rng.next()),
                 pick: NONE,
                 best: None,
             })
@@ -830,7 +833,7 @@ impl Slugger {
         progress: &mut dyn FnMut(u32, u32),
     ) -> (SluggerSummary, RunStats) {
         let mut st = State::new(g);
-        let mut rng = Rng(self.seed ^ 0x5EED_51D6_6E40_0000);
+        let mut rng = Rng::new(self.seed ^ 0x5EED_51D6_6E40_0000);
         let t_max = self.iterations;
         for t in 1..=t_max {
             let roots: Vec<u32> = (0..st.next_id).filter(|&x| st.is_root(x)).collect();
@@ -964,7 +967,7 @@ mod tests {
 
     #[test]
     fn same_seed_same_summary() {
-        let mut rng = Rng(7);
+        let mut rng = Rng::new(7);
         let mut edges = Vec::new();
         for _ in 0..3000 {
             let u = rng.below(300) as u32;

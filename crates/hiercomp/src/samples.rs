@@ -4,15 +4,18 @@
 //! and line breaks), a numeric CSV table, random bytes, and a small safetensors file of f32
 //! weights. The same seed gives the same bytes on every platform.
 
-/// A xorshift64* generator: tiny, deterministic, good enough for sample data.
-struct Rng(u64);
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rand_xoshiro::rand_core::{RngCore, SeedableRng};
+
+/// The workspace's seeded generator (`rand_xoshiro`), with the draws the samples use.
+struct Rng(Xoshiro256PlusPlus);
 
 impl Rng {
+    fn new(seed: u64) -> Self {
+        Rng(Xoshiro256PlusPlus::seed_from_u64(seed))
+    }
     fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        self.0.next_u64()
     }
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
@@ -128,7 +131,7 @@ const WORDS: &[&str] = &[
 
 /// Prose-like text: Zipf-distributed words, sentences, paragraphs.
 pub fn prose(len: usize, seed: u64) -> Vec<u8> {
-    let mut r = Rng(seed | 1);
+    let mut r = Rng::new(seed);
     let mut out = Vec::with_capacity(len + 64);
     let mut capital = true;
     let mut col = 0;
@@ -169,7 +172,7 @@ pub fn prose(len: usize, seed: u64) -> Vec<u8> {
 
 /// A numeric table: ids, dates, readings with a drift, categories.
 pub fn table(rows: usize, seed: u64) -> Vec<u8> {
-    let mut r = Rng(seed | 1);
+    let mut r = Rng::new(seed);
     let mut out = b"id,date,station,temperature,pressure,status\n".to_vec();
     let mut t = 150i64;
     let mut p = 10130i64;
@@ -197,7 +200,7 @@ pub fn table(rows: usize, seed: u64) -> Vec<u8> {
 
 /// Uniformly random bytes.
 pub fn random(len: usize, seed: u64) -> Vec<u8> {
-    let mut r = Rng(seed | 1);
+    let mut r = Rng::new(seed);
     (0..len).map(|_| r.next() as u8).collect()
 }
 
@@ -205,34 +208,28 @@ pub fn random(len: usize, seed: u64) -> Vec<u8> {
 /// (roughly Gaussian, like trained weights: a sum of four uniforms, scaled per layer) and a
 /// bias vector each.
 pub fn safetensors_weights(layers: usize, seed: u64) -> Vec<u8> {
-    let mut r = Rng(seed | 1);
-    let mut data: Vec<u8> = Vec::new();
-    let mut entries = Vec::new();
+    use safetensors::{Dtype, tensor::TensorView};
+    let mut r = Rng::new(seed);
+    let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
     for l in 0..layers {
         let scale = 0.02 * (1.0 + l as f32 * 0.5);
         for (name, shape) in [("weight", vec![256usize, 256]), ("bias", vec![256])] {
             let n: usize = shape.iter().product();
-            let start = data.len();
-            for _ in 0..n {
-                let s: f32 = (0..4)
-                    .map(|_| (r.next() >> 40) as f32 / (1u64 << 24) as f32 - 0.5)
-                    .sum();
-                data.extend_from_slice(&(s * scale).to_le_bytes());
-            }
-            let dims: Vec<String> = shape.iter().map(ToString::to_string).collect();
-            entries.push(format!(
-                r#""layers.{l}.{name}":{{"dtype":"F32","shape":[{}],"data_offsets":[{start},{}]}}"#,
-                dims.join(","),
-                data.len()
-            ));
+            let values: Vec<f32> = (0..n)
+                .map(|_| {
+                    let s: f32 = (0..4)
+                        .map(|_| (r.next() >> 40) as f32 / (1u64 << 24) as f32 - 0.5)
+                        .sum();
+                    s * scale
+                })
+                .collect();
+            let bytes = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+            tensors.push((format!("layers.{l}.{name}"), shape, bytes));
         }
     }
-    let mut json = format!("{{{}}}", entries.join(","));
-    while json.len() % 8 != 0 {
-        json.push(' ');
-    }
-    let mut out = (json.len() as u64).to_le_bytes().to_vec();
-    out.extend_from_slice(json.as_bytes());
-    out.extend_from_slice(&data);
-    out
+    let views = tensors.iter().map(|(name, shape, bytes)| {
+        let view = TensorView::new(Dtype::F32, shape.clone(), bytes).expect("shape matches data");
+        (name.as_str(), view)
+    });
+    safetensors::serialize(views, &None).expect("in-memory safetensors")
 }

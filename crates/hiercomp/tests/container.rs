@@ -306,15 +306,7 @@ fn header_roundtrips() {
 
 #[test]
 fn random_data_expands_by_at_most_the_framing() {
-    let mut s = 0x9e37_79b9_7f4a_7c15u64;
-    let data: Vec<u8> = (0..1 << 20)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 24) as u8
-        })
-        .collect();
+    let data = hiercomp::samples::random(1 << 20, 0x9e37_79b9);
     let packed = compress(
         &data,
         &CompressOptions::new(Method::CM).level(1).block_log(18),
