@@ -233,3 +233,33 @@ pub fn safetensors_weights(layers: usize, seed: u64) -> Vec<u8> {
     });
     safetensors::serialize(views, &None).expect("in-memory safetensors")
 }
+
+/// A graph with the structure summarizers find in real networks: `communities` dense groups
+/// of `size` nodes (each pair joined with probability 0.6), a hub joined to a tenth of all
+/// nodes, and sparse random edges between groups. Edges `(u, v)`, `u < v`, no duplicates.
+pub fn graph(communities: u32, size: u32, seed: u64) -> Vec<(u32, u32)> {
+    let mut r = Rng::new(seed);
+    let n = communities * size;
+    let mut edges = std::collections::BTreeSet::new();
+    for c in 0..communities {
+        for u in c * size..(c + 1) * size {
+            for v in u + 1..(c + 1) * size {
+                if r.below(10) < 6 {
+                    edges.insert((u, v));
+                }
+            }
+        }
+    }
+    for v in 1..n {
+        if r.below(10) == 0 {
+            edges.insert((0, v));
+        }
+    }
+    for _ in 0..n {
+        let (a, b) = (r.below(u64::from(n)) as u32, r.below(u64::from(n)) as u32);
+        if a != b {
+            edges.insert((a.min(b), a.max(b)));
+        }
+    }
+    edges.into_iter().collect()
+}
