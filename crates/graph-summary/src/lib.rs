@@ -32,7 +32,7 @@
 //! assert!(summary.cost() < g.num_edges());
 //! assert_eq!(summary.restore()?, g);
 //! let bytes = summary.to_bytes()?;
-//! assert_eq!(graph_summary::Summary::from_bytes(&bytes)?.restore()?, g);
+//! assert_eq!(graph_summary::SluggerSummary::from_bytes(&bytes)?.restore()?, g);
 //! # Ok::<(), graph_summary::Error>(())
 //! ```
 #![forbid(unsafe_code)]

@@ -175,29 +175,29 @@ fn summarize(a: &SummarizeArgs) -> Result<(), BoxError> {
     let e = g.num_edges();
     let bits = summary.structure_bits();
     if a.json {
-        let v = serde_json::json!({
-            "command": "graph summarize",
-            "method": "slugger",
-            "input": a.input.edges.display().to_string(),
-            "output": a.output.display().to_string(),
-            "nodes": g.num_nodes(),
-            "edges": e,
-            "p_plus": summary.p_plus().len(),
-            "p_minus": summary.p_minus().len(),
-            "h_edges": summary.h_edges(),
-            "supernodes": summary.supernodes(),
-            "relative_size": summary.relative_size(e),
-            "bits": bits,
-            "bits_per_edge": bits as f64 / e.max(1) as f64,
-            "container_bytes": hcz.len(),
-            "container_bits_per_edge": hcz.len() as f64 * 8.0 / e.max(1) as f64,
-            "level": a.level,
-            "iterations": a.iterations,
-            "seed": a.seed,
-            "threads": pool.current_num_threads(),
-            "seconds": seconds,
-        });
-        println!("{v}");
+        let v = SummarizeReport {
+            command: "graph summarize",
+            method: "slugger",
+            input: a.input.edges.display().to_string(),
+            output: a.output.display().to_string(),
+            nodes: g.num_nodes(),
+            edges: e,
+            p_plus: summary.p_plus().len(),
+            p_minus: summary.p_minus().len(),
+            h_edges: summary.h_edges(),
+            supernodes: summary.supernodes(),
+            relative_size: summary.relative_size(e),
+            bits,
+            bits_per_edge: bits as f64 / e.max(1) as f64,
+            container_bytes: hcz.len(),
+            container_bits_per_edge: hcz.len() as f64 * 8.0 / e.max(1) as f64,
+            level: a.level,
+            iterations: a.iterations,
+            seed: a.seed,
+            threads: pool.current_num_threads(),
+            seconds,
+        };
+        println!("{}", serde_json::to_string(&v)?);
     } else {
         eprintln!(
             "{}: {} nodes, {} edges -> |P+| {} + |P-| {} + |H| {} = {} ({:.4} of |E|), {:.2} bits/edge ({:.2} in the container), {:.2} s",
@@ -254,22 +254,61 @@ fn verify(a: &VerifyArgs) -> Result<(), BoxError> {
     Ok(())
 }
 
+/// What `graph summarize --json` prints.
+#[derive(serde::Serialize)]
+struct SummarizeReport {
+    command: &'static str,
+    method: &'static str,
+    input: String,
+    output: String,
+    nodes: u32,
+    edges: u64,
+    p_plus: usize,
+    p_minus: usize,
+    h_edges: u64,
+    supernodes: u32,
+    relative_size: f64,
+    bits: u64,
+    bits_per_edge: f64,
+    container_bytes: usize,
+    container_bits_per_edge: f64,
+    level: u8,
+    iterations: u32,
+    seed: u64,
+    threads: usize,
+    seconds: f64,
+}
+
+/// What `graph stats --json` prints.
+#[derive(serde::Serialize)]
+struct StatsReport {
+    input: String,
+    nodes: u32,
+    edges: u64,
+    max_degree: usize,
+    lines: u64,
+    comments: u64,
+    records: u64,
+    self_loops: u64,
+    duplicates: u64,
+}
+
 fn stats(a: &StatsArgs) -> Result<(), BoxError> {
     let (g, s) = load(&a.input)?;
     let max_degree = (0..g.num_nodes()).map(|u| g.degree(u)).max().unwrap_or(0);
     if a.json {
-        let v = serde_json::json!({
-            "input": a.input.edges.display().to_string(),
-            "nodes": g.num_nodes(),
-            "edges": g.num_edges(),
-            "max_degree": max_degree,
-            "lines": s.lines,
-            "comments": s.comments,
-            "records": s.records,
-            "self_loops": s.self_loops,
-            "duplicates": s.duplicates,
-        });
-        println!("{v}");
+        let v = StatsReport {
+            input: a.input.edges.display().to_string(),
+            nodes: g.num_nodes(),
+            edges: g.num_edges(),
+            max_degree,
+            lines: s.lines,
+            comments: s.comments,
+            records: s.records,
+            self_loops: s.self_loops,
+            duplicates: s.duplicates,
+        };
+        println!("{}", serde_json::to_string(&v)?);
     } else {
         println!(
             "{}: {} nodes, {} edges, max degree {}; read {} records ({} self-loops and {} duplicates dropped, {} comment lines)",

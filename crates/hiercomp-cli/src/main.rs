@@ -328,6 +328,21 @@ struct Report {
     seconds: f64,
 }
 
+/// What `compress --json` and `decompress --json` print: one object per run.
+#[derive(serde::Serialize)]
+struct RunReport<'a> {
+    command: &'a str,
+    method: &'a str,
+    level: u8,
+    input: Option<String>,
+    output: Option<String>,
+    input_bytes: u64,
+    output_bytes: u64,
+    bits_per_byte: f64,
+    seconds: f64,
+    mb_per_s: f64,
+}
+
 fn finish(a: &CommonArgs, p: &Plan, r: &Report) -> Result<(), BoxError> {
     if !a.keep && p.output.is_some() {
         if let Some(i) = &p.input {
@@ -347,19 +362,19 @@ fn finish(a: &CommonArgs, p: &Plan, r: &Report) -> Result<(), BoxError> {
         coded as f64 * 8.0 / raw as f64
     };
     if a.json {
-        let v = serde_json::json!({
-            "command": r.command,
-            "method": r.method.name(),
-            "level": r.level,
-            "input": p.input.as_ref().map(|x| x.display().to_string()),
-            "output": p.output.as_ref().map(|x| x.display().to_string()),
-            "input_bytes": in_bytes,
-            "output_bytes": out_bytes,
-            "bits_per_byte": bpb,
-            "seconds": r.seconds,
-            "mb_per_s": raw as f64 / r.seconds.max(1e-9) / 1e6,
-        });
-        println!("{v}");
+        let v = RunReport {
+            command: r.command,
+            method: r.method.name(),
+            level: r.level,
+            input: p.input.as_ref().map(|x| x.display().to_string()),
+            output: p.output.as_ref().map(|x| x.display().to_string()),
+            input_bytes: in_bytes,
+            output_bytes: out_bytes,
+            bits_per_byte: bpb,
+            seconds: r.seconds,
+            mb_per_s: raw as f64 / r.seconds.max(1e-9) / 1e6,
+        };
+        println!("{}", serde_json::to_string(&v)?);
     }
     Ok(())
 }

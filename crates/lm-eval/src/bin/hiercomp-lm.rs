@@ -40,6 +40,21 @@ enum Command {
     },
 }
 
+/// What `hiercomp-lm ppl --json` prints.
+#[derive(serde::Serialize)]
+struct PplReport {
+    model: String,
+    tokens: usize,
+    predicted: usize,
+    stride: usize,
+    nll: f64,
+    ppl: f64,
+    seconds: f64,
+    tokens_per_second: f64,
+    load_seconds: f64,
+    kv_cache_bytes: usize,
+}
+
 fn main() {
     if let Err(e) = try_main() {
         eprintln!("error: {e}");
@@ -73,19 +88,19 @@ fn try_main() -> Result<(), Box<dyn std::error::Error>> {
             let mut cache = lm.full_cache();
             let r = perplexity(&lm.model, &ids, stride, &mut cache)?;
             if json {
-                let v = serde_json::json!({
-                    "model": path.display().to_string(),
-                    "tokens": r.tokens,
-                    "predicted": r.predicted,
-                    "stride": stride,
-                    "nll": r.nll,
-                    "ppl": r.ppl,
-                    "seconds": r.seconds,
-                    "tokens_per_second": r.tokens_per_second,
-                    "load_seconds": load_seconds,
-                    "kv_cache_bytes": kv_cache::KvCache::bytes(&cache),
-                });
-                println!("{v}");
+                let v = PplReport {
+                    model: path.display().to_string(),
+                    tokens: r.tokens,
+                    predicted: r.predicted,
+                    stride,
+                    nll: r.nll,
+                    ppl: r.ppl,
+                    seconds: r.seconds,
+                    tokens_per_second: r.tokens_per_second,
+                    load_seconds,
+                    kv_cache_bytes: kv_cache::KvCache::bytes(&cache),
+                };
+                println!("{}", serde_json::to_string(&v)?);
             } else {
                 println!("model              {}", path.display());
                 println!(
