@@ -38,14 +38,14 @@ def main():
                 order = ["base", "new"] if rep % 2 == 0 else ["new", "base"]
                 for k in order:
                     c = d_ = 0.0
-                    for f in files:
-                        hcz = os.path.join(tmp, f"{k}.hcz")
+                    for i, f in enumerate(files):
+                        hcz = os.path.join(tmp, f"{k}.{i}.hcz")
                         back = os.path.join(tmp, f"{k}.out")
                         c += run([bins[k], "compress", "-l", str(level), "-c", f], hcz)
                         d_ += run([bins[k], "decompress", "-c", hcz], back)
                         if not filecmp.cmp(f, back, shallow=False):
                             sys.exit(f"{k}: {f} does not roundtrip")
-                        if k == order[1] and not filecmp.cmp(os.path.join(tmp, "base.hcz"), os.path.join(tmp, "new.hcz"), shallow=False):
+                        if k == order[1] and not filecmp.cmp(os.path.join(tmp, f"base.{i}.hcz"), os.path.join(tmp, f"new.{i}.hcz"), shallow=False):
                             sys.exit(f"{f}: the two binaries write different containers")
                     best[k][0] = min(best[k][0], c)
                     best[k][1] = min(best[k][1], d_)

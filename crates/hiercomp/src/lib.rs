@@ -6,11 +6,16 @@
 //!
 //! | building block | what it provides |
 //! |---|---|
-//! | [`hier_tree`] | symbols as paths in a binary tree ([`hier_tree::BitTree`]) |
-//! | [`arith_coder`] | binary arithmetic coder, multi-symbol range coder |
-//! | [`ctx_models`] | online bit predictors: order-N, word, sparse, record, match, mixer, APM, Tweedie, the lean pipeline of `cm -l 1`–`2` |
-//! | [`quant_prune`] | lossless float byte-plane coding, Huffman codes |
-//! | [`graph_summary`] | graphs (CSR), SNAP/WebGraph loaders, SLUGGER hierarchical summaries |
+//! | [`hier_tree`] | symbols as paths in a binary tree: the [`hier_tree::SymbolTree`] trait, [`hier_tree::BitTree`] |
+//! | [`arith_coder`] | binary arithmetic coder, multi-symbol range coder, Huffman, rANS, bit I/O |
+//! | [`ctx_models`] | online bit predictors (order-N, word, sparse, record, match, mixer, APM, Tweedie) and the complete `cm` coder, [`ctx_models::cm`] |
+//! | [`quant_prune`] | lossless float byte-plane coding, GGUF reading |
+//! | [`graph_summary`] | graphs (CSR), SNAP/WebGraph loaders, the [`graph_summary::Summarizer`] trait, SLUGGER |
+//!
+//! The facade adds no algorithm: [`codec`] is what a method is to the container (the
+//! [`Codec`] trait, typed parameters), [`methods`] holds one glue module per method and the
+//! static [`methods::REGISTRY`], [`container`] frames blocks, [`graph`] puts graph summaries
+//! in containers.
 //!
 //! | method | module | status |
 //! |---|---|---|
@@ -21,6 +26,17 @@
 //!
 //! Every artifact starts with the same header; the byte layout, the checks and the limits
 //! are documented in [`container`].
+//!
+//! # Dependencies the design names, and where they are used
+//! `rand_xoshiro` is the workspace's one seeded generator (SLUGGER's SplitMix64, samples,
+//! tests); the `safetensors` crate reads and writes safetensors headers and files; `serde`
+//! derives every `--json` report; `bytemuck` casts tensor bytes in `lm-eval`. Not used yet,
+//! and why: `num-traits` — no code is generic over f32/f64/f16 today (the low-rank and
+//! quantizer issues bring the first); `smallvec` and `hashbrown` — no profile has shown a
+//! neighbour list or memo table where they pay (SLUGGER's lists are flat vectors reused
+//! across iterations); `bincode` — no cache of derived data exists yet; when one does, it
+//! goes behind one function and never becomes a file format users keep (RUSTSEC-2025-0141 is
+//! recorded in `deny.toml`).
 //!
 //! # Quick start
 //! ```
