@@ -9,7 +9,17 @@
 #[path = "common.rs"]
 mod common;
 
+use clap::Parser;
 use hiercomp::{CompressOptions, Method};
+
+/// Compress a file with `cm`, check the roundtrip, print the ratio and speed.
+#[derive(Parser)]
+struct Args {
+    /// The file (default: this example's source).
+    file: Option<std::path::PathBuf>,
+    /// The level, 1-9 (default: the method's default).
+    level: Option<u8>,
+}
 
 fn main() {
     if let Err(e) = try_main() {
@@ -19,16 +29,12 @@ fn main() {
 }
 
 fn try_main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    let data = match args.next() {
+    let args = Args::parse();
+    let data = match &args.file {
         Some(path) => std::fs::read(path)?,
         None => include_bytes!("cm.rs").to_vec(),
     };
-    let level: u8 = args
-        .next()
-        .map(|l| l.parse())
-        .transpose()?
-        .unwrap_or(Method::CM.default_level());
+    let level = args.level.unwrap_or(Method::CM.default_level());
     common::run(
         &format!("cm -l {level}"),
         &data,

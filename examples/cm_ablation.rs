@@ -7,18 +7,27 @@
 //! Each configuration runs on its own thread (deterministic results; the cost is computed
 //! with `arith_coder::CostMeter`, i.e. without the 4-byte flush of the real coder).
 
+use clap::Parser;
 use hiercomp::methods::cm::{CmConfig, cost_bits};
 use std::path::PathBuf;
 
+/// The ideal coding cost of whole corpora under a level's configuration with one
+/// component removed, added or toggled at a time, as a markdown table.
+#[derive(Parser)]
+struct Args {
+    /// The level whose configuration is the baseline, 1-9.
+    level: u8,
+    /// Corpora: folders whose regular files are coded one by one.
+    #[arg(required = true)]
+    dirs: Vec<String>,
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    let level: u8 = args
-        .next()
-        .ok_or("usage: cm_ablation LEVEL DIR...")?
-        .parse()?;
+    let args = Args::parse();
+    let level = args.level;
     let base = CmConfig::for_level(level)?;
     let mut corpora: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
-    for dir in args {
+    for dir in args.dirs {
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)?
             .map(|e| e.map(|e| e.path()))
             .collect::<Result<_, _>>()?;

@@ -11,6 +11,13 @@
 use hiercomp::graph_summary::{Graph, Slugger};
 use std::time::Instant;
 
+/// Summarize a graph with SLUGGER, put it in a container, check the exact restore.
+#[derive(clap::Parser)]
+struct Args {
+    /// An edge list (default: protein.txt from the shared data, else a generated graph).
+    edges: Option<std::path::PathBuf>,
+}
+
 fn main() {
     if let Err(e) = try_main() {
         eprintln!("error: {e}");
@@ -36,8 +43,8 @@ fn try_main() -> Result<(), Box<dyn std::error::Error>> {
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| "../shared/data".into())
         .join("graphs/protein.txt");
-    let (name, g) = match std::env::args().nth(1) {
-        Some(p) => (p.clone(), Graph::read_edge_list_file(&p)?.0),
+    let (name, g) = match <Args as clap::Parser>::parse().edges {
+        Some(p) => (p.display().to_string(), Graph::read_edge_list_file(&p)?.0),
         None if default.is_file() => (
             default.display().to_string(),
             Graph::read_edge_list_file(&default)?.0,
