@@ -132,12 +132,6 @@ impl CompressOptions {
     }
 }
 
-impl Default for CompressOptions {
-    fn default() -> Self {
-        Self::new(Method::CM)
-    }
-}
-
 /// Caps a decoder applies to what a container asks of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {

@@ -78,3 +78,11 @@ pub use container::{
     decompress_stream, decompress_with_limits,
 };
 pub use error::{Error, Result};
+
+/// `cm` at its default level: the registry's general-purpose method. (Here, at the root,
+/// so that neither the container nor the registry names the other.)
+impl Default for CompressOptions {
+    fn default() -> Self {
+        Self::new(Method::CM)
+    }
+}
